@@ -1,0 +1,86 @@
+# Two commands matter: `make run` and `make test`. Everything else is a step they use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+PY          := $(BIN)/python
+RASA        := $(BIN)/rasa
+STAMP       := $(VENV)/.installed
+MODEL       := models/policy-assistant.tar.gz
+TRAIN_DATA  := data/nlu data/rules data/stories
+TRAIN_FILES := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+ENDPOINTS   ?= endpoints.yml
+REPORTS     := reports
+
+.PHONY: help run test venv train validate lint typecheck test-python test-nlu test-stories \
+        coverage-check browser evaluate bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+# --- setup -----------------------------------------------------------------------------------
+
+$(STAMP): pyproject.toml scripts/find-python310.sh
+	@python310=$$(scripts/find-python310.sh); \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "Creating $(VENV) with $$python310"; rm -rf $(VENV); "$$python310" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24" wheel
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP) ## create .venv with Python 3.10 and install the project
+
+$(MODEL): $(STAMP) $(TRAIN_FILES)
+	@mkdir -p models
+	$(RASA) train --config config.yml --domain domain --data $(TRAIN_DATA) \
+		--out models --fixed-model-name policy-assistant
+	@touch $@
+
+train: $(MODEL) ## train the model if data, domain or config changed
+
+# --- the two commands --------------------------------------------------------------------------
+
+run: $(MODEL) ## set up, train if needed, start Rasa, actions, help desk and site
+	ENDPOINTS=$(ENDPOINTS) scripts/run-stack.sh
+
+test: lint typecheck validate test-python test-nlu test-stories ## every check and test
+	@echo "make test: all checks passed"
+
+# --- checks -------------------------------------------------------------------------------------
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy
+	$(BIN)/mypy
+
+validate: $(STAMP) ## rasa data validate (domain, data, stories)
+	$(RASA) data validate --config config.yml --domain domain --data $(TRAIN_DATA) --fail-on-warnings
+
+browser: ## Debian's Chromium for the browser tests (never a browser download)
+	@scripts/ensure-chromium.sh
+
+test-python: $(STAMP) $(MODEL) browser ## pytest: unit, integration (SQLite, PostgreSQL, Redis), e2e, browser
+	$(BIN)/pytest -q
+
+test-nlu: $(MODEL) ## held-out NLU test, gated on intent macro-F1 and response selection accuracy
+	@rm -rf $(REPORTS)/nlu && mkdir -p $(REPORTS)/nlu
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out $(REPORTS)/nlu --no-plot
+	$(PY) -m scripts.nlu_gate $(REPORTS)/nlu
+
+test-stories: $(MODEL) ## test stories: no prediction errors allowed
+	@rm -rf $(REPORTS)/stories && mkdir -p $(REPORTS)/stories
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out $(REPORTS)/stories \
+		--fail-on-prediction-errors --no-plot
+
+clean: ## remove models, reports and the virtualenv
+	rm -rf models $(REPORTS) $(VENV) .mypy_cache .ruff_cache .pytest_cache
