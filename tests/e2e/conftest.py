@@ -1,0 +1,160 @@
+"""The whole stack for end-to-end tests, in its production configuration.
+
+One session-wide stack: the help desk (tickets in a fresh PostgreSQL database, mail to an
+in-process SMTP server), the action server, and Rasa with `endpoints.production.yml`
+(conversations in another fresh PostgreSQL database, locks in Redis). Each process gets
+a free port on 127.0.0.1; everything is stopped and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.databases import temporary_postgres_database
+from tests.support.ports import free_port
+from tests.support.processes import ServerProcess, start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+MODEL = Path(os.environ.get("PRIVACY_MODEL", ROOT / "models" / "policy-assistant.tar.gz"))
+ARTIFACTS = ROOT / "test-artifacts"
+LOGS = ARTIFACTS / "logs"
+REDIS_TEST_DB = 7
+
+
+@dataclass
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(BytesParser().parsebytes(envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+@dataclass(frozen=True)
+class Stack:
+    rasa_url: str
+    helpdesk_url: str
+    helpdesk_database_url: str
+    service_token: str
+    staff_username: str
+    staff_password: str
+    mailbox: Mailbox
+
+
+def _flush_redis_test_db() -> None:
+    import redis
+
+    redis.Redis(host="127.0.0.1", port=6379, db=REDIS_TEST_DB).flushdb()
+
+
+def _run(name: str, *args: str, env: dict[str, str], stdin: str = "") -> None:
+    subprocess.run(
+        [str(BIN / name), *args],
+        input=stdin.encode(),
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _serve(name: str, *args: str, env: dict[str, str]) -> ServerProcess:
+    return start_server(name, [str(BIN / args[0]), *args[1:]], env, LOGS, ROOT)
+
+
+def _rasa_production_env(tracker_database_url: str, actions_port: int) -> dict[str, str]:
+    """Fill in endpoints.production.yml's variables: PostgreSQL tracker store, Redis locks."""
+    return {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": tracker_database_url.rsplit("/", 1)[1],
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": str(REDIS_TEST_DB),
+    }
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    from aiosmtpd.controller import Controller
+
+    if not MODEL.exists():
+        pytest.fail(f"No trained model at {MODEL}: run `make train` first")
+    token = secrets.token_urlsafe(24)
+    staff_password = secrets.token_urlsafe(12)
+    port = {name: free_port() for name in ("rasa", "actions", "helpdesk", "smtp")}
+    mailbox = Mailbox()
+
+    with ExitStack() as cleanup:
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=port["smtp"])
+        smtp.start()
+        cleanup.callback(smtp.stop)
+        tickets_db = cleanup.enter_context(temporary_postgres_database("e2e_tickets"))
+        tracker_db = cleanup.enter_context(temporary_postgres_database("e2e_tracker"))
+        _flush_redis_test_db()
+        cleanup.callback(_flush_redis_test_db)
+
+        helpdesk_env = {
+            "DATABASE_URL": tickets_db,
+            "HELPDESK_SERVICE_TOKEN": token,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(port["smtp"]),
+            "RASA_URL": f"http://127.0.0.1:{port['rasa']}",
+        }
+        _run("helpdesk", "migrate", env=helpdesk_env)
+        _run(
+            "helpdesk", "create-staff", "--username", "e2e-staff", "--password-stdin",
+            env=helpdesk_env, stdin=staff_password,
+        )  # fmt: skip
+        helpdesk = _serve(
+            "helpdesk", "helpdesk", "serve", "--host", "127.0.0.1", "--port", str(port["helpdesk"]),
+            env=helpdesk_env,
+        )  # fmt: skip
+        cleanup.callback(helpdesk.stop)
+        actions = _serve(
+            "actions", "rasa", "run", "actions", "--actions", "actions",
+            "--port", str(port["actions"]),
+            env={
+                "HELPDESK_URL": f"http://127.0.0.1:{port['helpdesk']}",
+                "HELPDESK_SERVICE_TOKEN": token,
+            },
+        )  # fmt: skip
+        cleanup.callback(actions.stop)
+        rasa = _serve(
+            "rasa", "rasa", "run", "--model", str(MODEL), "--endpoints", "endpoints.production.yml",
+            "--credentials", "credentials.yml", "--cors", "*", "--port", str(port["rasa"]),
+            env=_rasa_production_env(tracker_db, port["actions"]),
+        )  # fmt: skip
+        cleanup.callback(rasa.stop)
+
+        helpdesk.wait_until_answering(f"http://127.0.0.1:{port['helpdesk']}/helpdesk/login", 60)
+        actions.wait_until_answering(f"http://127.0.0.1:{port['actions']}/health", 90)
+        rasa.wait_until_answering(f"http://127.0.0.1:{port['rasa']}/", 180)
+
+        yield Stack(
+            rasa_url=f"http://127.0.0.1:{port['rasa']}",
+            helpdesk_url=f"http://127.0.0.1:{port['helpdesk']}",
+            helpdesk_database_url=tickets_db,
+            service_token=token,
+            staff_username="e2e-staff",
+            staff_password=staff_password,
+            mailbox=mailbox,
+        )
