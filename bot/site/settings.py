@@ -1,0 +1,54 @@
+"""Settings of the public site, read from the environment when asked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_RASA_URL = "http://localhost:5005"
+POLICY_DIR = Path(__file__).resolve().parents[2] / "data" / "policy"
+
+
+class SiteSettingsError(ValueError):
+    """A site setting has a value the site cannot use."""
+
+
+def _checked_rasa_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SiteSettingsError(
+            f"RASA_URL must be an http(s) URL such as {DEFAULT_RASA_URL}, not {value!r}"
+        )
+    if parts.query or parts.fragment:
+        raise SiteSettingsError(f"RASA_URL must not carry a query or fragment: {value!r}")
+    return url
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Where the widget finds Rasa, and where the policy text and its sections live."""
+
+    rasa_url: str = DEFAULT_RASA_URL
+    policy_path: Path = POLICY_DIR / "privacy-policy.md"
+    sections_path: Path = POLICY_DIR / "sections.yml"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rasa_url", _checked_rasa_url(self.rasa_url))
+
+    @property
+    def rasa_webhook_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    @property
+    def rasa_origin(self) -> str:
+        parts = urlsplit(self.rasa_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SiteSettings:
+        env = os.environ if environ is None else environ
+        return cls(rasa_url=env.get("RASA_URL") or DEFAULT_RASA_URL)
