@@ -1,0 +1,239 @@
+"""Open a privacy request ticket and check a ticket's status through the help desk client.
+
+The actions get their client from `client_factory` (a constructor argument; the default builds
+the HTTP client from the environment when the action runs), so tests pass a fake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages
+from actions.helpdesk import (
+    ExcerptLine,
+    HelpDeskClient,
+    HelpDeskError,
+    HelpDeskRejected,
+    HttpHelpDeskClient,
+    TicketNotFound,
+    TicketRequest,
+)
+from actions.settings import helpdesk_settings
+from actions.slots import (
+    NO_SERVICE,
+    REQUEST_FORM_SLOTS,
+    STATUS_FORM_SLOTS,
+    request_type_label,
+)
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_LINES = 8
+CLOSED_STATUSES = ("completed", "rejected", "withdrawn")
+ClientFactory = Callable[[], HelpDeskClient]
+
+TRY_AGAIN_BUTTONS = [
+    {"title": "Try again", "payload": "/try_again"},
+    {"title": "Cancel", "payload": "/stop"},
+]
+
+
+def default_client() -> HelpDeskClient:
+    """The HTTP client configured from the environment (read now, not at import)."""
+    return HttpHelpDeskClient.from_settings(helpdesk_settings())
+
+
+def idempotency_key(conversation_id: str, submission_marker: str) -> str:
+    """The Idempotency-Key of one confirmed form submission in one conversation.
+
+    The same conversation and submission always give the same key (so retries and re-runs
+    cannot open a second ticket); a new submission gives a new key.
+    """
+    digest = hashlib.sha256(f"{conversation_id}\n{submission_marker}".encode()).hexdigest()
+    return f"chat-{digest[:40]}"
+
+
+def _iso_utc(timestamp: Any) -> str:
+    try:
+        moment = datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return ""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def conversation_excerpt(
+    events: list[dict[str, Any]], until_timestamp: float | None = None
+) -> list[ExcerptLine]:
+    """The last few customer and bot texts, up to the moment of `until_timestamp` if given.
+
+    Cutting at the submission keeps the excerpt (and so the request body) identical when
+    the same submission is sent again later, as the Idempotency-Key contract requires.
+    """
+    lines: list[ExcerptLine] = []
+    for event in events:
+        kind = event.get("event")
+        text = event.get("text")
+        if kind not in ("user", "bot") or not isinstance(text, str) or not text.strip():
+            continue
+        timestamp = event.get("timestamp")
+        if until_timestamp is not None and isinstance(timestamp, (int, float)):
+            if timestamp > until_timestamp:
+                continue
+        if kind == "user" and text.startswith("/"):
+            continue  # a button payload, not something the customer wrote
+        sender = "customer" if kind == "user" else "bot"
+        lines.append(ExcerptLine(sender, text.strip()[:2000], _iso_utc(timestamp)))
+    return lines[-EXCERPT_LINES:]
+
+
+def readable_date(iso_timestamp: str) -> str:
+    """'9 December 2026' for an ISO timestamp, or the text unchanged when it is not one."""
+    try:
+        moment = datetime.fromisoformat(iso_timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return iso_timestamp
+    return f"{moment.day} {moment.strftime('%B %Y')}"
+
+
+def _marker_timestamp(marker: str) -> float | None:
+    try:
+        return float(marker)
+    except ValueError:
+        return None
+
+
+class ActionSubmitPrivacyRequest(Action):
+    """Send the confirmed request to the help desk; report a reference only once it is stored."""
+
+    def __init__(self, client_factory: ClientFactory | None = None) -> None:
+        self.client_factory: ClientFactory = client_factory or default_client
+
+    def name(self) -> str:
+        return "action_submit_privacy_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        request_type = tracker.get_slot("request_type")
+        name = tracker.get_slot("requester_name")
+        email = tracker.get_slot("email")
+        service = tracker.get_slot("service")
+        details = tracker.get_slot("details")
+        marker = tracker.get_slot("submission_marker")
+        if not (request_type and name and email and details and marker):
+            dispatcher.utter_message(text=messages.NO_REQUEST_TO_SEND)
+            return []
+
+        request = TicketRequest(
+            type=request_type,
+            requester_name=name,
+            email=email,
+            details=details,
+            service=None if service in (None, NO_SERVICE) else service,
+            conversation_id=tracker.sender_id,
+            conversation_excerpt=conversation_excerpt(
+                tracker.events, until_timestamp=_marker_timestamp(marker)
+            ),
+        )
+        key = idempotency_key(tracker.sender_id, marker)
+        try:
+            ticket = await self.client_factory().open_ticket(request, key)
+        except HelpDeskRejected as rejection:
+            logger.warning("help desk refused ticket %s: %s", key, rejection)
+            dispatcher.utter_message(
+                text=self._rejected_message(rejection), buttons=TRY_AGAIN_BUTTONS
+            )
+            return []
+        except HelpDeskError as error:
+            logger.warning("help desk unavailable for ticket %s: %s", key, error)
+            dispatcher.utter_message(
+                text=messages.SUBMISSION_UNAVAILABLE, buttons=TRY_AGAIN_BUTTONS
+            )
+            return []
+
+        label = request_type_label(ticket.type or request_type)
+        dispatcher.utter_message(
+            text=messages.SUBMISSION_OPENED.format(
+                label=label, reference=ticket.reference, email=ticket.email or email
+            )
+        )
+        dispatcher.utter_message(
+            text=messages.SUBMISSION_NEXT_STEPS.format(
+                due_date=readable_date(ticket.due_at), reference=ticket.reference
+            )
+        )
+        return [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS] + [
+            SlotSet("last_reference", ticket.reference)
+        ]
+
+    @staticmethod
+    def _rejected_message(rejection: HelpDeskRejected) -> str:
+        if rejection.status == 429:
+            return messages.SUBMISSION_RATE_LIMITED
+        return messages.SUBMISSION_REJECTED.format(reason=rejection.message.rstrip("."))
+
+
+class ActionCheckRequestStatus(Action):
+    """Report a ticket's status when the reference and email match."""
+
+    def __init__(self, client_factory: ClientFactory | None = None) -> None:
+        self.client_factory: ClientFactory = client_factory or default_client
+
+    def name(self) -> str:
+        return "action_check_request_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reference = tracker.get_slot("status_reference")
+        email = tracker.get_slot("status_email")
+        resets: list[EventType] = [SlotSet(slot, None) for slot in STATUS_FORM_SLOTS]
+        if not reference or not email:
+            dispatcher.utter_message(text=messages.STATUS_NEEDS_REFERENCE_AND_EMAIL)
+            return resets
+        try:
+            status = await self.client_factory().ticket_status(reference, email)
+        except TicketNotFound:
+            dispatcher.utter_message(text=messages.STATUS_NOT_FOUND)
+            return resets
+        except HelpDeskRejected as rejection:
+            if rejection.status == 429:
+                dispatcher.utter_message(text=messages.STATUS_RATE_LIMITED)
+            else:
+                dispatcher.utter_message(text=messages.STATUS_UNAVAILABLE)
+            return resets
+        except HelpDeskError as error:
+            logger.warning("status check failed: %s", error)
+            dispatcher.utter_message(text=messages.STATUS_UNAVAILABLE)
+            return resets
+        text = messages.STATUS_REPORT.format(
+            label=request_type_label(status.type),
+            reference=status.reference,
+            status_label=status.status_label.rstrip("."),
+        )
+        if status.due_at and status.status not in CLOSED_STATUSES:
+            text += messages.STATUS_DUE.format(due_date=readable_date(status.due_at))
+        dispatcher.utter_message(text=text)
+        return resets
+
+
+class ActionCancelRequest(Action):
+    """Stop whichever request form is running and forget what was typed into it."""
+
+    def name(self) -> str:
+        return "action_cancel_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=messages.REQUEST_CANCELLED)
+        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        events += [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS + STATUS_FORM_SLOTS]
+        return events
