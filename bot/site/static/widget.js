@@ -201,8 +201,8 @@
     this.input.addEventListener("input", function () {
       widget.showRemainingLength();
     });
-    this.log.addEventListener("click", function (event) {
-      widget.onLogClick(event);
+    this.panel.addEventListener("click", function (event) {
+      widget.onPanelClick(event);
     });
     this.state.messages.forEach(function (message) {
       widget.renderMessage(message);
@@ -418,7 +418,7 @@
     this.scrollToEnd();
   };
 
-  ChatWidget.prototype.onLogClick = function (event) {
+  ChatWidget.prototype.onPanelClick = function (event) {
     var target = event.target;
     if (!(target instanceof Element)) return;
     var button = target.closest(".chat-buttons .chat-reply-button");
