@@ -39,6 +39,11 @@ EXCERPT_LINES = 8
 CLOSED_STATUSES = ("completed", "rejected", "withdrawn")
 ClientFactory = Callable[[], HelpDeskClient]
 
+# After a failure everything entered stays (try_again re-sends it with the same key), but the
+# confirmation is withdrawn: a new request started later shows the summary again instead of
+# sending the old data unasked.
+KEEP_FOR_TRY_AGAIN: list[EventType] = [SlotSet("confirmation", None)]
+
 TRY_AGAIN_BUTTONS = [
     {"title": "Try again", "payload": "/try_again"},
     {"title": "Cancel", "payload": "/stop"},
@@ -127,6 +132,7 @@ class ActionSubmitPrivacyRequest(Action):
         service = tracker.get_slot("service")
         details = tracker.get_slot("details")
         marker = tracker.get_slot("submission_marker")
+        # `confirmation` is not required: it is withdrawn after a failure, the marker remains.
         if not (request_type and name and email and details and marker):
             dispatcher.utter_message(text=messages.NO_REQUEST_TO_SEND)
             return []
@@ -150,13 +156,13 @@ class ActionSubmitPrivacyRequest(Action):
             dispatcher.utter_message(
                 text=self._rejected_message(rejection), buttons=TRY_AGAIN_BUTTONS
             )
-            return []
+            return KEEP_FOR_TRY_AGAIN
         except HelpDeskError as error:
             logger.warning("help desk unavailable for ticket %s: %s", key, error)
             dispatcher.utter_message(
                 text=messages.SUBMISSION_UNAVAILABLE, buttons=TRY_AGAIN_BUTTONS
             )
-            return []
+            return KEEP_FOR_TRY_AGAIN
 
         label = request_type_label(ticket.type or request_type)
         dispatcher.utter_message(

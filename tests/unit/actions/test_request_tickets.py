@@ -245,7 +245,8 @@ async def test_failure_says_so_plainly_keeps_the_data_and_shows_no_reference(
 ) -> None:
     events, dispatcher = await submit(FakeHelpDesk(failures=[failure]), request_tracker(), domain)
 
-    assert events == []  # nothing reset: "try again" can send the same data
+    # Only the confirmation is withdrawn: "try again" can send the same data.
+    assert events == [SlotSet("confirmation", None)]
     said = texts(dispatcher)
     assert said == messages.SUBMISSION_UNAVAILABLE
     assert "PR-" not in said
@@ -275,7 +276,7 @@ async def test_a_refusal_is_reported_without_a_reference(
     rejection: HelpDeskRejected, expected: str, domain: dict[str, Any]
 ) -> None:
     events, dispatcher = await submit(FakeHelpDesk(failures=[rejection]), request_tracker(), domain)
-    assert events == []
+    assert events == [SlotSet("confirmation", None)]
     assert texts(dispatcher) == expected
     assert "PR-" not in texts(dispatcher)
 
@@ -290,7 +291,9 @@ async def test_try_again_after_a_failure_opens_exactly_one_ticket_with_the_same_
         {"event": "user", "text": "try again", "timestamp": CONFIRMED_AT + 30},
     ]
     events, dispatcher = await submit(
-        helpdesk, request_tracker(events=conversation_events(later)), domain
+        helpdesk,
+        request_tracker({"confirmation": None}, events=conversation_events(later)),
+        domain,
     )
 
     assert "PR-TEST-0001 is open" in texts(dispatcher)
