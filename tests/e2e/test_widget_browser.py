@@ -394,19 +394,30 @@ def test_the_panel_fits_a_375_pixel_phone(browser: Any, site_url: str) -> None:
         context.close()
 
 
+FAILURES = {
+    "connection refused": lambda route: route.abort("connectionrefused"),
+    "server error": lambda route: route.fulfill(status=500, body="Internal Server Error"),
+    "not a list of replies": lambda route: route.fulfill(
+        status=200, content_type="application/json", body='{"unexpected": true}'
+    ),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
 def test_an_unreachable_assistant_gets_a_friendly_message_and_a_retry(
-    page: Any, fake_rasa: FakeRasa
+    page: Any, fake_rasa: FakeRasa, failure: str
 ) -> None:
     from playwright.sync_api import expect
 
-    page.route("**/webhooks/rest/webhook", lambda route: route.abort("connectionrefused"))
+    page.route("**/webhooks/rest/webhook", FAILURES[failure])
     open_chat(page)
     ask(page, "hello")
 
     error = page.get_by_test_id("chat-error")
     expect(error).to_contain_text("can't reach the assistant right now")
     expect(page.get_by_test_id("chat-typing")).to_be_hidden()
-    screenshot(page, "desktop-unreachable")
+    if failure == "connection refused":
+        screenshot(page, "desktop-unreachable")
 
     page.unroute("**/webhooks/rest/webhook")
     page.get_by_test_id("chat-retry").click()
