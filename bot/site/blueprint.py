@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sanic import Blueprint, Request, response
+from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse
 
 from bot.site.assets import ASSET_URL_PREFIX, Asset, load_assets
@@ -70,7 +71,7 @@ def create_site_blueprint(settings: SiteSettings | None = None) -> Blueprint:
     async def serve_asset(request: Request, name: str) -> HTTPResponse:
         asset = assets.get(name)
         if asset is None:
-            return response.text("Not found", status=404)
+            raise NotFound(f"No site asset named {name!r}")
         headers = {
             "ETag": asset.etag,
             "Cache-Control": asset.cache_control(request.args.get("v")),
