@@ -1,0 +1,1 @@
+"""The Personal Information Protection Help Desk: ticket API for the bot and a console for staff."""

@@ -1,0 +1,64 @@
+"""The help desk application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+from sanic import Sanic
+
+from bot.helpdesk.api import create_api_blueprint
+from bot.helpdesk.console import create_console_blueprint
+from bot.helpdesk.db import create_engine
+from bot.helpdesk.errors import HelpdeskErrorHandler
+from bot.helpdesk.mail import wait_for_pending_emails
+from bot.helpdesk.ratelimit import SlidingWindowLimiter
+from bot.helpdesk.repository import SqlStaffRepository, SqlTicketRepository
+from bot.helpdesk.settings import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REQUEST_MAX_SIZE = 1_000_000  # no legitimate ticket comes close to 1 MB
+
+
+def create_app(settings: Settings | None = None, name: str = "helpdesk") -> Sanic:
+    settings = settings or Settings.from_env()
+    app = Sanic(name, error_handler=HelpdeskErrorHandler())
+    app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
+    app.ctx.settings = settings
+    app.ctx.templates = Environment(
+        loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=True
+    )
+    app.ctx.status_limiter_by_client = SlidingWindowLimiter(
+        settings.status_limit_per_client, settings.status_limit_window_seconds
+    )
+    app.ctx.status_limiter_by_reference = SlidingWindowLimiter(
+        settings.status_limit_per_reference, settings.status_limit_window_seconds
+    )
+    app.ctx.login_limiter = SlidingWindowLimiter(
+        settings.login_limit, settings.login_limit_window_seconds
+    )
+    app.ctx.background_tasks = set()
+
+    app.blueprint(create_api_blueprint())
+    app.blueprint(create_console_blueprint())
+    app.static("/helpdesk/static", str(PACKAGE_DIR / "static"), name="console_static")
+
+    # --- The public site (policy page and chat widget) is registered here by the lead: ---
+    # app.blueprint(bot.site.create_site_blueprint(...))
+    # The help desk does not import bot.site itself.
+
+    @app.before_server_start
+    async def open_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        engine = create_engine(settings.database_url)
+        app.ctx.engine = engine
+        app.ctx.tickets = SqlTicketRepository(engine, settings.due_days)
+        app.ctx.staff = SqlStaffRepository(engine)
+        app.ctx.background_tasks = set()
+
+    @app.after_server_stop
+    async def close_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        await wait_for_pending_emails(app, timeout=settings.mail_timeout_seconds + 2)
+        await app.ctx.engine.dispose()
+
+    return app

@@ -1,0 +1,83 @@
+"""Telling the help desk about a new ticket by email, without holding up the API response."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from sanic import Sanic
+
+from bot.helpdesk.models import TYPE_LABELS, Ticket
+from bot.helpdesk.repository import TicketRepository
+from bot.helpdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def new_ticket_message(settings: Settings, ticket: Ticket) -> EmailMessage:
+    """The email carries the reference and what to do, not the customer's personal data."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = settings.mail_to
+    message["Subject"] = f"New {TYPE_LABELS[ticket.type].lower()} request {ticket.reference}"
+    message.set_content(
+        "\n".join(
+            (
+                f"A new request was opened: {ticket.reference}",
+                f"Type: {TYPE_LABELS[ticket.type]}",
+                f"Origin: {ticket.origin.value}",
+                f"Service: {ticket.service or '-'}",
+                f"Due: {ticket.due_at:%Y-%m-%d %H:%M} UTC",
+                "",
+                f"Open it in the staff console: /helpdesk/tickets/{ticket.reference}",
+            )
+        )
+    )
+    return message
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
+    with smtplib.SMTP(
+        settings.smtp_host, settings.smtp_port, timeout=settings.mail_timeout_seconds
+    ) as smtp:
+        smtp.send_message(message)
+
+
+async def send_new_ticket_email(settings: Settings, ticket: Ticket) -> None:
+    """Send in a worker thread, giving up after the configured timeout. Raises on failure."""
+    message = new_ticket_message(settings, ticket)
+    await asyncio.wait_for(
+        asyncio.to_thread(_send, settings, message), timeout=settings.mail_timeout_seconds + 1
+    )
+
+
+async def notify_new_ticket(settings: Settings, tickets: TicketRepository, ticket: Ticket) -> None:
+    """Send the email, then record the outcome on the ticket; failures are logged, never lost."""
+    try:
+        await send_new_ticket_email(settings, ticket)
+    except Exception as error:  # any SMTP, network or timeout failure
+        log.warning("Could not email the help desk about %s: %r", ticket.reference, error)
+        outcome, detail = False, f"{type(error).__name__}: {error}"[:500]
+    else:
+        outcome, detail = True, f"sent to {settings.mail_to}"
+    try:
+        await tickets.record_notification(ticket.reference, outcome, detail)
+    except Exception:
+        log.exception("Could not record the email outcome for %s", ticket.reference)
+
+
+def schedule_new_ticket_email(app: Sanic, ticket: Ticket) -> None:
+    """Runs after the ticket is committed; the app awaits pending emails before shutting down."""
+    task = asyncio.get_running_loop().create_task(
+        notify_new_ticket(app.ctx.settings, app.ctx.tickets, ticket)
+    )
+    app.ctx.background_tasks.add(task)
+    task.add_done_callback(app.ctx.background_tasks.discard)
+
+
+async def wait_for_pending_emails(app: Sanic, timeout: float) -> None:
+    pending = set(getattr(app.ctx, "background_tasks", ()))
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)

@@ -1,0 +1,198 @@
+"""Checking what clients send: every problem is reported against the field that caused it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.helpdesk.models import ExcerptMessage, NewTicket, Origin, Status, TicketType
+
+MAX_LENGTHS = {
+    "requester_name": 200,
+    "email": 254,
+    "phone": 40,
+    "membership_id": 64,
+    "service": 200,
+    "details": 5000,
+    "conversation_id": 200,
+}
+MAX_EXCERPT_MESSAGES = 50
+MAX_EXCERPT_TEXT = 2000
+MAX_NOTE_LENGTH = 5000
+MAX_ASSIGNEE_LENGTH = 100
+MAX_IDEMPOTENCY_KEY = 200
+EXCERPT_SENDERS = ("customer", "bot", "staff")
+REQUIRED = ("type", "requester_name", "email", "details")
+OPTIONAL = ("phone", "membership_id", "service", "conversation_id")
+KNOWN_FIELDS = frozenset((*REQUIRED, *OPTIONAL, "origin", "conversation_excerpt"))
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PRINTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+class ValidationFailed(ValueError):
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+def _text(
+    payload: Mapping[str, Any], name: str, errors: dict[str, str], required: bool
+) -> str | None:
+    value = payload.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = "is required"
+        return None
+    if not isinstance(value, str):
+        errors[name] = "must be a string"
+        return None
+    value = value.strip()
+    if len(value) > MAX_LENGTHS[name]:
+        errors[name] = f"must be at most {MAX_LENGTHS[name]} characters"
+        return None
+    if CONTROL.search(value) and name != "details":
+        errors[name] = "must not contain control characters"
+        return None
+    return value
+
+
+def _excerpt(value: Any, errors: dict[str, str]) -> tuple[ExcerptMessage, ...]:
+    name = "conversation_excerpt"
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors[name] = "must be a list of messages"
+        return ()
+    if len(value) > MAX_EXCERPT_MESSAGES:
+        errors[name] = f"must have at most {MAX_EXCERPT_MESSAGES} messages"
+        return ()
+    messages = []
+    for index, item in enumerate(value):
+        where = f"{name}[{index}]"
+        if not isinstance(item, dict):
+            errors[where] = "must be an object with sender and text"
+            continue
+        sender, text, timestamp = item.get("sender"), item.get("text"), item.get("timestamp")
+        if sender not in EXCERPT_SENDERS:
+            errors[f"{where}.sender"] = f"must be one of {', '.join(EXCERPT_SENDERS)}"
+        if not isinstance(text, str) or len(text) > MAX_EXCERPT_TEXT:
+            errors[f"{where}.text"] = f"must be a string of at most {MAX_EXCERPT_TEXT} characters"
+        if timestamp is not None and (not isinstance(timestamp, str) or len(timestamp) > 40):
+            errors[f"{where}.timestamp"] = "must be an ISO 8601 string"
+        if f"{where}.sender" not in errors and f"{where}.text" not in errors:
+            messages.append(ExcerptMessage(str(sender), str(text), timestamp))
+    return tuple(messages)
+
+
+def _choice(value: Any, enum_type: Any, name: str, errors: dict[str, str]) -> Any:
+    options = [member.value for member in enum_type]
+    if value is None:
+        errors[name] = "is required"
+    elif not isinstance(value, str) or value not in options:
+        errors[name] = f"must be one of {', '.join(options)}"
+    else:
+        return enum_type(value)
+    return None
+
+
+def parse_new_ticket(payload: Any) -> NewTicket:
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    for unknown in sorted(set(payload) - KNOWN_FIELDS):
+        errors[unknown] = "is not a known field"
+    ticket_type = _choice(payload.get("type"), TicketType, "type", errors)
+    origin = _choice(payload.get("origin", "chat"), Origin, "origin", errors)
+    values = {name: _text(payload, name, errors, name in REQUIRED) for name in MAX_LENGTHS}
+    email = values["email"]
+    if email is not None and not EMAIL.match(email):
+        errors["email"] = "must be a valid email address such as jane@example.com"
+    excerpt = _excerpt(payload.get("conversation_excerpt"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return NewTicket(
+        type=ticket_type,
+        origin=origin,
+        requester_name=str(values["requester_name"]),
+        email=str(email),
+        details=str(values["details"]),
+        phone=values["phone"],
+        membership_id=values["membership_id"],
+        service=values["service"],
+        conversation_id=values["conversation_id"],
+        conversation_excerpt=excerpt,
+    )
+
+
+def parse_idempotency_key(value: str | None) -> str:
+    if value is None or not value:
+        raise ValidationFailed({"Idempotency-Key": "header is required"})
+    if not PRINTABLE_KEY.match(value):
+        raise ValidationFailed(
+            {"Idempotency-Key": "must be 1-200 printable ASCII characters without spaces"}
+        )
+    return value
+
+
+def parse_status(payload: Any) -> Status:
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    status = _choice(payload.get("status"), Status, "status", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return Status(status)
+
+
+def parse_assignee(payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    if "assignee" not in payload:
+        raise ValidationFailed({"assignee": "is required (null to unassign)"})
+    return clean_assignee(payload["assignee"])
+
+
+def clean_assignee(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed({"assignee": "must be a string or null"})
+    value = value.strip()
+    if len(value) > MAX_ASSIGNEE_LENGTH or CONTROL.search(value):
+        raise ValidationFailed(
+            {"assignee": f"must be at most {MAX_ASSIGNEE_LENGTH} printable characters"}
+        )
+    return value
+
+
+def parse_note(payload: Any) -> str:
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    return clean_note(payload.get("text"))
+
+
+def clean_note(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed({"text": "is required"})
+    if len(value) > MAX_NOTE_LENGTH:
+        raise ValidationFailed({"text": f"must be at most {MAX_NOTE_LENGTH} characters"})
+    return value.strip()
+
+
+def parse_filters(args: Mapping[str, str]) -> tuple[Status | None, TicketType | None, bool]:
+    """Query-string filters: `status`, `type`, `overdue=true`; empty means no filter."""
+    errors: dict[str, str] = {}
+    status = ticket_type = None
+    if args.get("status"):
+        status = _choice(args["status"], Status, "status", errors)
+    if args.get("type"):
+        ticket_type = _choice(args["type"], TicketType, "type", errors)
+    overdue_raw = (args.get("overdue") or "false").lower()
+    if overdue_raw not in ("true", "false", "1", "0"):
+        errors["overdue"] = "must be true or false"
+    if errors:
+        raise ValidationFailed(errors)
+    return status, ticket_type, overdue_raw in ("true", "1")

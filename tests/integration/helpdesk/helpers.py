@@ -1,0 +1,24 @@
+"""Direct database adjustments that the API deliberately does not offer (test set-up only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from bot.helpdesk import tables
+from bot.helpdesk.db import create_engine
+from bot.helpdesk.repository import utcnow
+
+
+async def move_due_date(database_url: str, reference: str, days: int) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.update(tables.tickets)
+                .where(tables.tickets.c.reference == reference)
+                .values(due_at=utcnow() + timedelta(days=days))
+            )
+    finally:
+        await engine.dispose()
