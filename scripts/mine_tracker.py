@@ -1,0 +1,227 @@
+"""Find real customer messages the bot got wrong, as a draft of NLU training data for review.
+
+Reads Rasa's SQL tracker store (table `events`; SQLite `var/rasa-tracker.db` by default, or any
+SQLAlchemy URL such as `postgresql://postgres@127.0.0.1:5432/rasa`) and picks the user messages
+
+- whose top intent had a confidence below --threshold, or
+- that were classified as `nlu_fallback` or `out_of_scope`, or
+- after which the bot ran a fallback action (`action_default_fallback`, `action_suggest_topics`).
+
+They are written, grouped under the intent the bot guessed, to a YAML NLU file (default
+reports/mined-nlu.yml). It is a draft: a trainer moves each message under the right intent and
+then into data/nlu/ (training) or tests/nlu/ (held-out test). Button payloads are skipped.
+
+    python -m scripts.mine_tracker [--db var/rasa-tracker.db | --db postgresql://...]
+                                   [--threshold 0.6] [--since 2026-11-01]
+                                   [--out reports/mined-nlu.yml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+DEFAULT_DB = "var/rasa-tracker.db"
+DEFAULT_THRESHOLD = 0.6
+SUSPECT_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+FALLBACK_ACTIONS = frozenset(
+    {
+        "action_default_fallback",
+        "action_suggest_topics",
+        "action_two_stage_fallback",
+        "action_default_ask_affirmation",
+        "action_default_ask_rephrase",
+        "utter_default",
+        "utter_out_of_scope",
+    }
+)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One row of the `events` table, with its JSON `data` still as text."""
+
+    sender_id: str
+    type_name: str
+    timestamp: float
+    action_name: str | None
+    data: str
+
+
+@dataclass
+class Misunderstood:
+    text: str
+    intent: str | None
+    confidence: float | None
+    reasons: set[str] = field(default_factory=set)
+    count: int = 1
+    first_seen: float = 0.0
+
+
+def database_url(db: str) -> str:
+    """A SQLAlchemy URL: URLs pass through, a plain path means a SQLite file."""
+    return db if "://" in db else f"sqlite:///{db}"
+
+
+def read_events(db: str, since: float | None = None) -> list[EventRow]:
+    """The events of every conversation in the store, in the order they happened."""
+    import sqlalchemy as sa
+
+    url = database_url(db)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        raise FileNotFoundError(f"no tracker store at {url[len('sqlite:///') :]}")
+    engine = sa.create_engine(url)
+    query = (
+        "SELECT sender_id, type_name, timestamp, action_name, data FROM events"
+        + (" WHERE timestamp >= :since" if since is not None else "")
+        + " ORDER BY sender_id, timestamp, id"
+    )
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(query), {"since": since} if since else {})
+            return [
+                EventRow(
+                    sender_id=str(row.sender_id),
+                    type_name=str(row.type_name),
+                    timestamp=float(row.timestamp or 0.0),
+                    action_name=row.action_name,
+                    data=str(row.data or "{}"),
+                )
+                for row in rows
+            ]
+    finally:
+        engine.dispose()
+
+
+def _user_message(row: EventRow) -> tuple[str, str | None, float | None]:
+    data = json.loads(row.data)
+    parse = data.get("parse_data") or {}
+    intent = parse.get("intent") or {}
+    text = " ".join(str(data.get("text") or parse.get("text") or "").split())
+    confidence = intent.get("confidence")
+    return text, intent.get("name"), float(confidence) if confidence is not None else None
+
+
+def find_misunderstood(
+    rows: Iterable[EventRow],
+    threshold: float = DEFAULT_THRESHOLD,
+    fallback_actions: frozenset[str] = FALLBACK_ACTIONS,
+) -> list[Misunderstood]:
+    """User messages the bot probably got wrong, one entry per distinct text, first seen first."""
+    found: dict[str, Misunderstood] = {}
+    current: Misunderstood | None = None
+    current_sender: str | None = None
+    for row in rows:
+        if row.sender_id != current_sender:
+            current, current_sender = None, row.sender_id
+        if row.type_name == "user":
+            text, intent, confidence = _user_message(row)
+            if not text or text.startswith("/"):
+                current = None
+                continue
+            current = Misunderstood(text, intent, confidence, first_seen=row.timestamp)
+            if confidence is not None and confidence < threshold:
+                current.reasons.add(f"confidence {confidence:.2f} < {threshold:.2f}")
+            if intent in SUSPECT_INTENTS:
+                current.reasons.add(f"classified as {intent}")
+            _remember(found, current)
+        elif row.type_name == "action" and current is not None:
+            if row.action_name in fallback_actions:
+                current.reasons.add(f"led to {row.action_name}")
+    flagged = [entry for entry in found.values() if entry.reasons]
+    return sorted(flagged, key=lambda entry: entry.first_seen)
+
+
+def _remember(found: dict[str, Misunderstood], message: Misunderstood) -> None:
+    """Merge repeats of the same text (case-insensitive) into one entry with a count."""
+    key = message.text.casefold()
+    known = found.get(key)
+    if known is None:
+        found[key] = message
+    elif known is not message:
+        known.reasons |= message.reasons
+        known.count += 1
+        # later reasons found for this message land in the merged entry
+        message.reasons = known.reasons
+
+
+def nlu_draft(messages: Sequence[Misunderstood], generated: str) -> str:
+    """A Rasa NLU YAML draft: messages grouped under the bot's guess, with why each was picked."""
+    lines = [
+        f"# DRAFT mined from the tracker store on {generated} by scripts/mine_tracker.py.",
+        "# Each message is filed under the intent the bot GUESSED: move it under the right intent",
+        "# (or delete it), then into data/nlu/ (training) or tests/nlu/ (held-out test).",
+        'version: "3.1"',
+        "",
+        "nlu:",
+    ]
+    by_intent: dict[str, list[Misunderstood]] = {}
+    for message in messages:
+        by_intent.setdefault(message.intent or "unknown", []).append(message)
+    for intent in sorted(by_intent):
+        group = by_intent[intent]
+        for message in group:
+            seen = f" (seen {message.count}x)" if message.count > 1 else ""
+            lines.append(f"  # {message.text!r}: {', '.join(sorted(message.reasons))}{seen}")
+        lines.append(f"  - intent: {intent}")
+        lines.append("    examples: |")
+        lines += [f"      - {message.text}" for message in group]
+        lines.append("")
+    if not messages:
+        lines[-1] = "nlu: []"
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def reason_counts(messages: Sequence[Misunderstood]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for message in messages:
+        for reason in message.reasons:
+            counts[reason.split(" ")[0] if reason.startswith("confidence") else reason] += 1
+    return counts
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default=DEFAULT_DB, help="SQLite file or SQLAlchemy URL")
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--since", help="only messages from this date on (YYYY-MM-DD, UTC)")
+    parser.add_argument("--out", default="reports/mined-nlu.yml")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not 0 <= args.threshold <= 1:
+        print("mine_tracker: --threshold must be between 0 and 1", file=sys.stderr)
+        return 2
+    since = None
+    if args.since:
+        try:
+            day = dt.datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            print("mine_tracker: --since must look like 2026-11-25", file=sys.stderr)
+            return 2
+        since = day.timestamp()
+    try:
+        rows = read_events(args.db, since)
+    except FileNotFoundError as error:
+        print(f"mine_tracker: {error}", file=sys.stderr)
+        return 2
+    messages = find_misunderstood(rows, args.threshold)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out.write_text(nlu_draft(messages, generated), encoding="utf-8")
+    summary = ", ".join(f"{reason}: {n}" for reason, n in reason_counts(messages).most_common())
+    print(f"mine_tracker: {len(messages)} messages to review -> {out} ({summary or 'none'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
