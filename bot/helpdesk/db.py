@@ -79,8 +79,13 @@ def _use_immediate_transactions(engine: sa.engine.Engine) -> None:
 def create_engine(url: str) -> AsyncEngine:
     ensure_sqlite_directory(url)
     if _backend(url) == "sqlite":
+        # Keep connections open between requests (SQLAlchemy 1.4 defaults to none for files).
         engine = create_async_engine(
-            async_database_url(url), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+            async_database_url(url),
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            poolclass=sa.pool.AsyncAdaptedQueuePool,
+            pool_size=5,
+            max_overflow=10,
         )
         _use_immediate_transactions(engine.sync_engine)
         return engine
