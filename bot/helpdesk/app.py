@@ -12,16 +12,28 @@ from bot.helpdesk.api import create_api_blueprint
 from bot.helpdesk.console import create_console_blueprint
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.errors import HelpdeskErrorHandler
-from bot.helpdesk.mail import wait_for_pending_emails
+from bot.helpdesk.mail import notify_new_ticket, wait_for_pending_emails
 from bot.helpdesk.ratelimit import SlidingWindowLimiter
-from bot.helpdesk.repository import SqlStaffRepository, SqlTicketRepository
+from bot.helpdesk.repository import (
+    SqlStaffRepository,
+    SqlTicketRepository,
+    StaffRepository,
+    TicketRepository,
+)
 from bot.helpdesk.settings import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REQUEST_MAX_SIZE = 1_000_000  # no legitimate ticket comes close to 1 MB
 
 
-def create_app(settings: Settings | None = None, name: str = "helpdesk") -> Sanic:
+def create_app(
+    settings: Settings | None = None,
+    name: str = "helpdesk",
+    *,
+    tickets: TicketRepository | None = None,
+    staff: StaffRepository | None = None,
+) -> Sanic:
+    """Build the help desk. Passing both repositories (unit tests) means no database engine."""
     settings = settings or Settings.from_env()
     app = Sanic(name, error_handler=HelpdeskErrorHandler())
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
@@ -39,26 +51,33 @@ def create_app(settings: Settings | None = None, name: str = "helpdesk") -> Sani
         settings.login_limit, settings.login_limit_window_seconds
     )
     app.ctx.background_tasks = set()
+    app.ctx.notify = notify_new_ticket
 
     app.blueprint(create_api_blueprint())
     app.blueprint(create_console_blueprint())
     app.static("/helpdesk/static", str(PACKAGE_DIR / "static"), name="console_static")
 
-    # --- The public site (policy page and chat widget) is registered here by the lead: ---
-    # app.blueprint(bot.site.create_site_blueprint(...))
-    # The help desk does not import bot.site itself.
+    # --- PUBLIC SITE: the lead registers the policy page and chat widget here, e.g. ---
+    #     from bot.site import create_site_blueprint
+    #     app.blueprint(create_site_blueprint())
+    # The help desk does not import bot.site itself. Its routes are already on the public
+    # allow-list of tests/integration/helpdesk/test_helpdesk_access.py.
 
     @app.before_server_start
     async def open_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        app.ctx.background_tasks = set()
+        if tickets is not None and staff is not None:
+            app.ctx.engine, app.ctx.tickets, app.ctx.staff = None, tickets, staff
+            return
         engine = create_engine(settings.database_url)
         app.ctx.engine = engine
         app.ctx.tickets = SqlTicketRepository(engine, settings.due_days)
         app.ctx.staff = SqlStaffRepository(engine)
-        app.ctx.background_tasks = set()
 
     @app.after_server_stop
     async def close_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
         await wait_for_pending_emails(app, timeout=settings.mail_timeout_seconds + 2)
-        await app.ctx.engine.dispose()
+        if app.ctx.engine is not None:
+            await app.ctx.engine.dispose()
 
     return app

@@ -21,7 +21,7 @@ class DatabaseUrlError(ValueError):
 
 
 def _backend(url: str) -> str:
-    name = make_url(url).get_backend_name()
+    name = make_url(_normalised(url)).get_backend_name()
     if name in ("sqlite", "postgresql"):
         return name
     raise DatabaseUrlError(

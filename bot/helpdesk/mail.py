@@ -71,7 +71,7 @@ async def notify_new_ticket(settings: Settings, tickets: TicketRepository, ticke
 def schedule_new_ticket_email(app: Sanic, ticket: Ticket) -> None:
     """Runs after the ticket is committed; the app awaits pending emails before shutting down."""
     task = asyncio.get_running_loop().create_task(
-        notify_new_ticket(app.ctx.settings, app.ctx.tickets, ticket)
+        app.ctx.notify(app.ctx.settings, app.ctx.tickets, ticket)
     )
     app.ctx.background_tasks.add(task)
     task.add_done_callback(app.ctx.background_tasks.discard)

@@ -25,6 +25,11 @@ PUBLIC_ROUTES = {
     ("POST", "helpdesk/login"),
     ("GET", "helpdesk/static/<__file_uri__:path>"),
     ("HEAD", "helpdesk/static/<__file_uri__:path>"),
+    # The public site (bot.site), once the lead registers it in create_app:
+    ("GET", ""),
+    ("HEAD", ""),
+    ("GET", "site-assets/<name:str>"),
+    ("HEAD", "site-assets/<name:str>"),
 }
 # Routes for the bot: they take the service token, never a staff login.
 SERVICE_ROUTES = {
