@@ -39,6 +39,32 @@ class LatencyResult:
     def percentile(self, p: float) -> float | None:
         return percentile(self.latencies_ms, p)
 
+    def summary(self) -> LatencySummary:
+        return LatencySummary(
+            target=self.target,
+            concurrency=self.concurrency,
+            requests=self.requests,
+            errors=self.errors,
+            p50_ms=self.percentile(50),
+            p95_ms=self.percentile(95),
+            p99_ms=self.percentile(99),
+            throughput=self.throughput,
+        )
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """The figures reported for one load level (measured here or by another script)."""
+
+    target: str
+    concurrency: int
+    requests: int
+    errors: int
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    throughput: float
+
 
 @dataclass(frozen=True)
 class TrainingResult:
@@ -55,7 +81,7 @@ class BenchResults:
     versions: dict[str, str]
     accuracy: dict[str, Score] = field(default_factory=dict)
     training: list[TrainingResult] = field(default_factory=list)
-    latency: list[LatencyResult] = field(default_factory=list)
+    latency: list[LatencySummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -107,7 +133,7 @@ def verdicts(results: BenchResults, bot: str, baselines: Sequence[str]) -> list[
             ),
             None,
         )
-        p95 = level.percentile(95) if level else None
+        p95 = level.p95_ms if level else None
         found.append(
             Verdict(
                 f"Rasa reply p95 < {limit:.0f} ms at {concurrency} conversation(s)",
@@ -188,8 +214,8 @@ def bench_markdown(
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {r.target} | {r.concurrency} | {r.requests} | {r.errors} | {_ms(r.percentile(50))} "
-        f"| {_ms(r.percentile(95))} | {_ms(r.percentile(99))} | {r.throughput:.1f}/s |"
+        f"| {r.target} | {r.concurrency} | {r.requests} | {r.errors} | {_ms(r.p50_ms)} "
+        f"| {_ms(r.p95_ms)} | {_ms(r.p99_ms)} | {r.throughput:.1f}/s |"
         for r in results.latency
     ]
     if results.notes:
@@ -217,6 +243,8 @@ def draw_chart(results: BenchResults, path: Path) -> None:
     training_axes.bar(configs, [t.seconds for t in results.training], color="tab:orange")
     training_axes.axhline(TARGET_TRAIN_SECONDS, color="red", linestyle="--", label="target")
     training_axes.set_title("Training time (s)")
+    if not configs:
+        training_axes.text(0.5, 0.5, "not measured", ha="center", transform=training_axes.transAxes)
     memory_axes = training_axes.twinx()
     memory_axes.plot(configs, [t.peak_rss_bytes / 2**20 for t in results.training], "ko")
     memory_axes.set_ylabel("peak RSS (MiB, dots)")
@@ -225,9 +253,15 @@ def draw_chart(results: BenchResults, path: Path) -> None:
     for target in sorted({r.target for r in results.latency}):
         levels = [r for r in results.latency if r.target == target]
         concurrencies = [r.concurrency for r in levels]
-        for p, style in ((50, ":"), (95, "-"), (99, "--")):
-            values = [r.percentile(p) or 0 for r in levels]
-            latency_axes.plot(concurrencies, values, style, marker="o", label=f"{target} p{p}")
+        for name, values, style in (
+            ("p50", [r.p50_ms or 0 for r in levels], ":"),
+            ("p95", [r.p95_ms or 0 for r in levels], "-"),
+            ("p99", [r.p99_ms or 0 for r in levels], "--"),
+        ):
+            latency_axes.plot(concurrencies, values, style, marker="o", label=f"{target} {name}")
+    for concurrency, limit in TARGET_P95_MS.items():
+        latency_axes.plot([concurrency], [limit], "r*", markersize=12)
+    latency_axes.plot([], [], "r*", label="p95 target")
     latency_axes.set_xscale("log", base=2)
     latency_axes.set_yscale("log")
     latency_axes.set_xlabel("concurrent conversations")

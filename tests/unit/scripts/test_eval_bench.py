@@ -45,8 +45,10 @@ def _results() -> BenchResults:
     results.accuracy["bot"] = Score(10, 9, 8, 8, 7, 2, 1)
     results.accuracy["tfidf"] = Score(10, 4, 8, 4, None, 2, 0)
     results.training.append(TrainingResult("config.yml", 150.0, 2 * 2**30, ok=True))
-    results.latency.append(LatencyResult(RASA_WEBHOOK, 1, (50.0,) * 20, 0, 1.0))
-    results.latency.append(LatencyResult(RASA_WEBHOOK, 32, (400.0,) * 18 + (900.0,) * 2, 0, 1.0))
+    results.latency.append(LatencyResult(RASA_WEBHOOK, 1, (50.0,) * 20, 0, 1.0).summary())
+    results.latency.append(
+        LatencyResult(RASA_WEBHOOK, 32, (400.0,) * 18 + (900.0,) * 2, 0, 1.0).summary()
+    )
     return results
 
 
