@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parts = [
         ("held-out NLU test", nlu_section_from_folder(
             f"Held-out NLU test (`{args.test_nlu}`)", heldout_dir, out)),
-        ("cross-validation", nlu_section_from_folder(
+        ("cross-validation", None if args.no_cross_validation else nlu_section_from_folder(
             f"{args.folds}-fold cross-validation on the training data (`{args.train_nlu}`)",
             cv_dir, out)),
         ("test stories", story_section_from_folder(stories_dir, out)),
