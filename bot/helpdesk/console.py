@@ -25,6 +25,7 @@ from bot.helpdesk.csrf import (
     new_nonce,
     session_token_matches,
 )
+from bot.helpdesk.mail import schedule_new_ticket_email
 from bot.helpdesk.models import (
     STATUS_LABELS,
     TYPE_LABELS,
@@ -32,9 +33,21 @@ from bot.helpdesk.models import (
     TicketFilter,
     TicketType,
 )
-from bot.helpdesk.repository import TicketNotFound, utcnow
+from bot.helpdesk.repository import (
+    IdempotencyConflict,
+    TicketNotFound,
+    request_fingerprint,
+    utcnow,
+)
 from bot.helpdesk.transitions import TransitionRefused, next_statuses
-from bot.helpdesk.validation import ValidationFailed, clean_assignee, clean_note, parse_filters
+from bot.helpdesk.validation import (
+    ValidationFailed,
+    clean_assignee,
+    clean_note,
+    parse_filters,
+    parse_idempotency_key,
+    parse_new_ticket,
+)
 
 CONSOLE_HEADERS = {
     "Content-Security-Policy": (
@@ -49,6 +62,9 @@ CONSOLE_HEADERS = {
 CSV_COLUMNS = (
     "reference", "type", "status", "requester_name", "email", "phone", "membership_id",
     "service", "origin", "assignee", "created_at", "due_at", "details",
+)  # fmt: skip
+NEW_TICKET_FIELDS = (
+    "form_key", "type", "requester_name", "email", "phone", "membership_id", "service", "details",
 )  # fmt: skip
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -212,6 +228,51 @@ def create_console_blueprint() -> Blueprint:
             overdue=detail.ticket.is_overdue(utcnow()),
             error=error,
         )
+
+    @bp.get("/new", name="new_ticket_form")
+    @staff_page
+    async def new_ticket_form(request: Request) -> HTTPResponse:
+        return _new_ticket_page(request, values={}, errors={})
+
+    def _new_ticket_page(
+        request: Request, values: dict[str, str], errors: dict[str, str], status: int = 200
+    ) -> HTTPResponse:
+        # A fresh key per form: submitting the same form twice opens one ticket, not two.
+        key = values.get("form_key") or f"console-{new_nonce()}"
+        return render(
+            request,
+            "new_ticket.html",
+            status=status,
+            values=values,
+            errors=errors,
+            form_key=key,
+            types=list(TicketType),
+        )
+
+    @bp.post("/new", name="create_ticket")
+    @staff_page
+    async def create_ticket(request: Request) -> HTTPResponse:
+        session = request.ctx.session
+        if not session_token_matches(session.csrf_token, request.form.get("csrf_token")):
+            return render(request, "error.html", status=403, message=_CSRF_MESSAGE)
+        values = {name: (request.form.get(name) or "") for name in NEW_TICKET_FIELDS}
+        payload = {name: values[name] or None for name in NEW_TICKET_FIELDS if name != "form_key"}
+        payload["origin"] = "console"
+        try:
+            key = parse_idempotency_key(values["form_key"])
+            new = parse_new_ticket(payload)
+            result = await request.app.ctx.tickets.create(
+                new, session.staff.username, key, request_fingerprint(payload)
+            )
+        except ValidationFailed as error:
+            return _new_ticket_page(request, values, error.fields, status=422)
+        except IdempotencyConflict:
+            return _new_ticket_page(
+                request, {**values, "form_key": ""}, {"form": "already submitted; check it"}, 409
+            )
+        if result.created:
+            schedule_new_ticket_email(request.app, result.ticket)
+        return response.redirect(f"/helpdesk/tickets/{result.ticket.reference}", status=303)
 
     @bp.get("/tickets/<reference:str>", name="ticket")
     @staff_page

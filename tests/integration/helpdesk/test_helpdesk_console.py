@@ -111,3 +111,32 @@ async def test_csv_export_neutralises_spreadsheet_formulas(logged_in_client: Any
 async def test_an_unknown_ticket_page_is_404(logged_in_client: Any) -> None:
     _, resp = await logged_in_client.get("/helpdesk/tickets/PR-2222-2222")
     assert resp.status == 404
+
+
+async def test_staff_open_a_ticket_from_the_console_once_even_if_submitted_twice(
+    logged_in_client: Any, smtp_server: Any
+) -> None:
+    import re
+
+    client = logged_in_client
+    _, form = await client.get("/helpdesk/new")
+    key = re.search(r'name="form_key" value="([^"]+)"', form.text)
+    assert key is not None
+    data = {
+        "csrf_token": csrf_of(form.text), "form_key": key.group(1), "type": "inquiry",
+        "requester_name": "Phone Caller", "email": "caller@example.com", "phone": "",
+        "membership_id": "", "service": "", "details": "Asked by phone how cookies are used.",
+    }  # fmt: skip
+    _, first = await client.post("/helpdesk/new", data=data, follow_redirects=False)
+    _, second = await client.post("/helpdesk/new", data=data, follow_redirects=False)
+    _, invalid = await client.post(
+        "/helpdesk/new", data={**data, "email": "nope", "form_key": "k2"}
+    )
+
+    assert first.status == second.status == 303
+    assert first.headers["location"] == second.headers["location"]
+    _, page = await client.get(first.headers["location"])
+    assert "via console" in page.text and "Phone Caller" in page.text
+    assert "alice" in page.text[page.text.index('id="audit"') :]
+    assert invalid.status == 422 and "email" in invalid.text and "Phone Caller" in invalid.text
+    assert len(smtp_server.mailbox.messages) == 1
