@@ -307,6 +307,7 @@ async def run(args: argparse.Namespace, work: Path) -> eval_bench.BenchResults:
         cores=os.cpu_count() or 0,
         versions=versions(),
     )
+    load_before = os.getloadavg()[0]
     examples = eval_heldout.load_examples([Path(args.nlu)])
     sections = eval_heldout.topic_sections(Path(args.sections).read_text(encoding="utf-8"))
     models: dict[str, Path | None] = {}
@@ -360,6 +361,11 @@ async def run(args: argparse.Namespace, work: Path) -> eval_bench.BenchResults:
         )
     else:
         results.notes.append("webhook latency not measured: no model of this bot")
+    results.notes.append(
+        f"machine load (1-minute load average): {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} before the help desk runs, on {results.cores} cores; "
+        "other work on the machine slows training and replies."
+    )
     if args.helpdesk_requests > 0:
         helpdesk, note = await helpdesk_latency(levels, args.helpdesk_requests)
         results.latency += helpdesk
