@@ -21,6 +21,7 @@ from bot.helpdesk.repository import (
     TicketRepository,
 )
 from bot.helpdesk.settings import Settings
+from bot.site import create_site_blueprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REQUEST_MAX_SIZE = 1_000_000  # no legitimate ticket comes close to 1 MB
@@ -57,11 +58,8 @@ def create_app(
     app.blueprint(create_console_blueprint())
     app.static("/helpdesk/static", str(PACKAGE_DIR / "static"), name="console_static")
 
-    # --- PUBLIC SITE: the lead registers the policy page and chat widget here, e.g. ---
-    #     from bot.site import create_site_blueprint
-    #     app.blueprint(create_site_blueprint())
-    # The help desk does not import bot.site itself. Its routes are already on the public
-    # allow-list of tests/integration/helpdesk/test_helpdesk_access.py.
+    # The public page with the policy and the chat widget (RASA_URL from the environment).
+    app.blueprint(create_site_blueprint())
 
     @app.before_server_start
     async def open_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

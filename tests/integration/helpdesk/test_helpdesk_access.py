@@ -25,7 +25,7 @@ PUBLIC_ROUTES = {
     ("POST", "helpdesk/login"),
     ("GET", "helpdesk/static/<__file_uri__:path>"),
     ("HEAD", "helpdesk/static/<__file_uri__:path>"),
-    # The public site (bot.site), once the lead registers it in create_app:
+    # The public site (bot.site): the policy page and the chat widget's assets.
     ("GET", ""),
     ("HEAD", ""),
     ("GET", "site-assets/<name:str>"),
