@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import chromium
 from tests.support.ports import free_port
 from tests.support.processes import start_server
 
@@ -21,15 +22,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)
@@ -95,35 +87,31 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
 
 
 def test_staff_change_a_ticket_status_and_see_it_in_the_audit_trail(helpdesk: Helpdesk) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{helpdesk.url}/helpdesk")
-            expect(page).to_have_url(f"{helpdesk.url}/helpdesk/login?next=%2Fhelpdesk")
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{helpdesk.url}/helpdesk")
+        expect(page).to_have_url(f"{helpdesk.url}/helpdesk/login?next=%2Fhelpdesk")
 
-            page.get_by_label("Username").fill(helpdesk.username)
-            page.get_by_label("Password").fill(helpdesk.password)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+        page.get_by_label("Username").fill(helpdesk.username)
+        page.get_by_label("Password").fill(helpdesk.password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Queue")).to_be_visible()
 
-            row = page.locator(f'tr[data-reference="{helpdesk.reference}"]')
-            expect(row).to_contain_text("Hana Sato")
-            row.get_by_role("link", name=helpdesk.reference).click()
-            expect(page.locator(".details")).to_contain_text("<b>not bold</b>")
+        row = page.locator(f'tr[data-reference="{helpdesk.reference}"]')
+        expect(row).to_contain_text("Hana Sato")
+        row.get_by_role("link", name=helpdesk.reference).click()
+        expect(page.locator(".details")).to_contain_text("<b>not bold</b>")
 
-            page.get_by_role("button", name="Move to identity_check").click()
-            expect(page.locator("#status")).to_contain_text("identity_check")
-            expect(page.get_by_role("button", name="Move to identity_check")).to_have_count(0)
-            audit = page.locator("#audit")
-            expect(audit).to_contain_text("status_changed")
-            expect(audit).to_contain_text("to: identity_check")
-            expect(audit).to_contain_text(helpdesk.username)
-            expect(audit).to_contain_text("notification_failed")
+        page.get_by_role("button", name="Move to identity_check").click()
+        expect(page.locator("#status")).to_contain_text("identity_check")
+        expect(page.get_by_role("button", name="Move to identity_check")).to_have_count(0)
+        audit = page.locator("#audit")
+        expect(audit).to_contain_text("status_changed")
+        expect(audit).to_contain_text("to: identity_check")
+        expect(audit).to_contain_text(helpdesk.username)
+        expect(audit).to_contain_text("notification_failed")
 
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
-        finally:
-            browser.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
