@@ -248,6 +248,7 @@ def draw_chart(results: BenchResults, path: Path) -> None:
     memory_axes = training_axes.twinx()
     memory_axes.plot(configs, [t.peak_rss_bytes / 2**20 for t in results.training], "ko")
     memory_axes.set_ylabel("peak RSS (MiB, dots)")
+    memory_axes.set_ylim(bottom=0)
     training_axes.legend(loc="upper left")
 
     for target in sorted({r.target for r in results.latency}):
