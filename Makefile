@@ -51,7 +51,7 @@ train: $(MODEL) ## train the model if data, domain or config changed
 run: $(MODEL) ## set up, train if needed, start Rasa, actions, help desk and site
 	ENDPOINTS=$(ENDPOINTS) scripts/run-stack.sh
 
-test: lint typecheck validate test-python test-nlu test-stories ## every check and test
+test: lint typecheck validate coverage-check test-python test-nlu test-stories ## every check and test
 	@echo "make test: all checks passed"
 
 # --- checks -------------------------------------------------------------------------------------
@@ -81,6 +81,17 @@ test-stories: $(MODEL) ## test stories: no prediction errors allowed
 	@rm -rf $(REPORTS)/stories && mkdir -p $(REPORTS)/stories
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out $(REPORTS)/stories \
 		--fail-on-prediction-errors --no-plot
+
+coverage-check: $(STAMP) ## every policy section has an answer, and none changed unreviewed
+	$(PY) -m scripts.policy_coverage
+
+# --- measurement (not tests) ---------------------------------------------------------------------
+
+evaluate: $(MODEL) ## per-intent scores, 5-fold cross-validation, plots -> reports/evaluation.md
+	$(PY) -m scripts.evaluate --model $(MODEL) --out $(REPORTS)
+
+bench: $(STAMP) ## accuracy vs baselines, training time/memory, latency -> reports/bench.md
+	$(PY) -m scripts.bench --out $(REPORTS)
 
 clean: ## remove models, reports and the virtualenv
 	rm -rf models $(REPORTS) $(VENV) .mypy_cache .ruff_cache .pytest_cache
