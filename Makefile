@@ -74,12 +74,12 @@ test-python: $(STAMP) $(MODEL) browser ## pytest: unit, integration (SQLite, Pos
 
 test-nlu: $(MODEL) ## held-out NLU test, gated on intent macro-F1 and response selection accuracy
 	@rm -rf $(REPORTS)/nlu && mkdir -p $(REPORTS)/nlu
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out $(REPORTS)/nlu --no-plot
+	$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu --out $(REPORTS)/nlu --no-plot
 	$(PY) -m scripts.nlu_gate $(REPORTS)/nlu
 
 test-stories: $(MODEL) ## test stories: no prediction errors allowed
 	@rm -rf $(REPORTS)/stories && mkdir -p $(REPORTS)/stories
-	$(RASA) test core --model $(MODEL) --stories tests/stories --out $(REPORTS)/stories \
+	$(RASA) test core --model $(MODEL) --domain domain --stories tests/stories --out $(REPORTS)/stories \
 		--fail-on-prediction-errors --no-plot
 
 coverage-check: $(STAMP) ## every policy section has an answer, and none changed unreviewed
