@@ -93,10 +93,10 @@ coverage-check: $(STAMP) ## every policy section has an answer, and none changed
 # --- measurement (not tests) ---------------------------------------------------------------------
 
 evaluate: $(MODEL) ## per-intent scores, 5-fold cross-validation, plots -> reports/evaluation.md
-	$(PY) -m scripts.evaluate --model $(MODEL) --out $(REPORTS)
+	$(PY) -m scripts.evaluate --model $(MODEL) --out $(REPORTS) $(EVALUATE_ARGS)
 
 bench: $(STAMP) ## accuracy vs baselines, training time/memory, latency -> reports/bench.md
-	$(PY) -m scripts.bench --out $(REPORTS)
+	$(PY) -m scripts.bench --out $(REPORTS) $(BENCH_ARGS)
 
 clean: ## remove models, reports and the virtualenv
 	rm -rf models $(REPORTS) $(VENV) .mypy_cache .ruff_cache .pytest_cache
