@@ -14,6 +14,7 @@ from actions import messages
 from actions.slots import EDITABLE_FIELDS, NO_SERVICE, REQUEST_TYPE_DESCRIPTIONS
 from actions.validators import (
     is_skip_answer,
+    name_answer,
     normalize_details,
     normalize_email,
     normalize_name,
@@ -52,6 +53,21 @@ def latest_user_timestamp(tracker: Tracker) -> float | None:
 class ValidatePrivacyRequestForm(FormValidationAction):
     def name(self) -> str:
         return "validate_privacy_request_form"
+
+    async def extract_requester_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep a name that NLU mistook for a policy question ("Max Mailer" read as faq).
+
+        The slot mapping ignores `faq` messages so real questions get answered mid-form;
+        a bare name, asked for and given, is still the customer's answer.
+        """
+        if tracker.get_slot("requested_slot") != "requester_name":
+            return {}
+        if (tracker.latest_message.get("intent") or {}).get("name") != "faq":
+            return {}
+        name = name_answer(tracker.latest_message.get("text"))
+        return {"requester_name": name} if name else {}
 
     def validate_requester_name(
         self,

@@ -93,6 +93,17 @@ def normalize_name(text: str | None) -> str | None:
     return name
 
 
+MAX_NAME_WORDS = 5
+
+
+def name_answer(text: str | None) -> str | None:
+    """A reply that is plainly just a name ("Max Mailer"), not a sentence or a question."""
+    name = normalize_name(text)
+    if name is None or "?" in name or len(name.split()) > MAX_NAME_WORDS:
+        return None
+    return name
+
+
 def is_skip_answer(text: str | None) -> bool:
     """True when the customer declines to name a service ("skip", "none", "n/a", ...)."""
     if text is None:

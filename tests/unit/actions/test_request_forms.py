@@ -256,3 +256,36 @@ async def test_the_service_question_offers_a_skip_button(domain: dict[str, Any])
     dispatcher = CollectingDispatcher()
     await ActionAskService().run(dispatcher, form_tracker("privacy_request_form", "x", {}), domain)
     assert dispatcher.messages[0]["buttons"] == [{"title": "Skip", "payload": "/deny"}]
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "extracted"),
+    [
+        ("faq", "Max Mailer", {"requester_name": "Max Mailer"}),
+        ("faq", "what do you do with cookies?", {}),
+        ("faq", "Stop using my purchase history for marketing and everything else", {}),
+        ("inform", "Max Mailer", {}),  # the slot mapping already takes it
+    ],
+)
+async def test_a_bare_name_mistaken_for_a_policy_question_is_still_the_name(
+    domain: dict[str, Any], intent: str, text: str, extracted: dict[str, Any]
+) -> None:
+    tracker = form_tracker("privacy_request_form", "requester_name", {}, intent=intent, text=text)
+
+    result = await ValidatePrivacyRequestForm().extract_requester_name(
+        CollectingDispatcher(), tracker, domain
+    )
+
+    assert result == extracted
+
+
+async def test_names_are_only_taken_from_faq_messages_when_the_name_was_asked_for(
+    domain: dict[str, Any],
+) -> None:
+    tracker = form_tracker("privacy_request_form", "email", {}, intent="faq", text="Max Mailer")
+
+    result = await ValidatePrivacyRequestForm().extract_requester_name(
+        CollectingDispatcher(), tracker, domain
+    )
+
+    assert result == {}
