@@ -84,7 +84,7 @@ test-nlu: $(MODEL) ## held-out NLU test, gated on intent macro-F1 and response s
 
 test-stories: $(MODEL) ## test stories: no prediction errors allowed
 	@rm -rf $(REPORTS)/stories && mkdir -p $(REPORTS)/stories
-	$(RASA) test core --model $(MODEL) --domain domain --stories tests/stories --out $(REPORTS)/stories \
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out $(REPORTS)/stories \
 		--fail-on-prediction-errors --no-plot
 
 coverage-check: $(STAMP) ## every policy section has an answer, and none changed unreviewed
