@@ -18,7 +18,7 @@ TRAIN_DATA  := data/nlu data/rules data/stories
 TRAIN_FILES := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 ENDPOINTS   ?= endpoints.yml
 REPORTS     := reports
-# Held-out NLU floors. Issue #2 asks for intent macro-F1 >= 0.95; the bot scores 0.91 today,
+# Held-out NLU floors. Issue #2 asks for intent macro-F1 >= 0.95; the bot scores 0.92 today,
 # so the gate guards against regressions at 0.90 until the request intents get more data.
 NLU_MIN_INTENT_F1        ?= 0.90
 NLU_MIN_RESPONSE_ACCURACY ?= 0.95
