@@ -1,0 +1,60 @@
+"""The NumPy all-MiniLM-L6-v2 gives the embeddings sentence-transformers gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.nlu.sentence_encoder import SentenceEncoder
+
+REFERENCE = json.loads((Path(__file__).parent / "minilm-reference.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder()
+
+
+def test_reference_was_made_by_sentence_transformers() -> None:
+    assert REFERENCE["made_with"].startswith("sentence-transformers ")
+
+
+@pytest.mark.parametrize(
+    "example", REFERENCE["examples"], ids=lambda example: repr(example["text"][:20])
+)
+def test_embedding_matches_sentence_transformers(encoder: SentenceEncoder, example: dict) -> None:
+    expected = np.asarray(example["embedding"], dtype=np.float32)
+
+    (actual,) = encoder.encode([example["text"]])
+
+    np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+def test_a_batch_gives_each_text_its_own_embedding_in_order(encoder: SentenceEncoder) -> None:
+    texts = [example["text"] for example in REFERENCE["examples"]]
+
+    batch = encoder.encode(texts)
+
+    for row, text in zip(batch, texts):
+        np.testing.assert_allclose(row, encoder.encode([text])[0], atol=1e-5)
+
+
+def test_embeddings_are_unit_length(encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode(["cookies", "delete my data", ""])
+
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_no_texts_give_an_empty_matrix(encoder: SentenceEncoder) -> None:
+    assert encoder.encode([]).shape == (0, encoder.dimension)
+
+
+def test_requests_with_different_words_land_close(encoder: SentenceEncoder) -> None:
+    delete, erase, weather = encoder.encode(
+        ["please delete my data", "erase everything you hold on me", "will it rain tomorrow"]
+    )
+
+    assert float(delete @ erase) > float(delete @ weather) + 0.2
