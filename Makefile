@@ -7,6 +7,8 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
+# The checkout's own code first, also in a second worktree sharing one .venv.
+export PYTHONPATH := $(CURDIR)
 
 VENV        := .venv
 BIN         := $(VENV)/bin
@@ -15,7 +17,7 @@ RASA        := $(BIN)/rasa
 STAMP       := $(VENV)/.installed
 MODEL       := models/policy-assistant.tar.gz
 TRAIN_DATA  := data/nlu data/rules data/stories
-TRAIN_FILES := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+TRAIN_FILES := config.yml domain.yml $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 ENDPOINTS   ?= endpoints.yml
 REPORTS     := reports
 # Held-out NLU gates (issue #2): intent macro-F1 and response-selection accuracy.
@@ -45,7 +47,7 @@ venv: $(STAMP) ## create .venv with Python 3.10 and install the project
 
 $(MODEL): $(STAMP) $(TRAIN_FILES)
 	@mkdir -p models
-	$(RASA) train --config config.yml --domain domain --data $(TRAIN_DATA) \
+	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
 		--out models --fixed-model-name policy-assistant
 	@touch $@
 
@@ -69,7 +71,7 @@ typecheck: $(STAMP) ## mypy
 	$(BIN)/mypy
 
 validate: $(STAMP) ## rasa data validate (domain, data, stories)
-	$(RASA) data validate --config config.yml --domain domain --data $(TRAIN_DATA) --fail-on-warnings
+	$(RASA) data validate --config config.yml --domain domain.yml --data $(TRAIN_DATA) --fail-on-warnings
 
 browser: ## Debian's Chromium for the browser tests (never a browser download)
 	@scripts/ensure-chromium.sh
@@ -79,7 +81,7 @@ test-python: $(STAMP) $(MODEL) browser ## pytest: unit, integration (SQLite, Pos
 
 test-nlu: $(MODEL) ## held-out NLU test, gated on intent macro-F1 and response selection accuracy
 	@rm -rf $(REPORTS)/nlu && mkdir -p $(REPORTS)/nlu
-	$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu --out $(REPORTS)/nlu --no-plot
+	$(RASA) test nlu --model $(MODEL) --domain domain.yml --nlu tests/nlu --out $(REPORTS)/nlu --no-plot
 	$(PY) -m scripts.nlu_gate $(REPORTS)/nlu --min-intent-f1 $(NLU_MIN_INTENT_F1) \
 		--min-response-accuracy $(NLU_MIN_RESPONSE_ACCURACY)
 

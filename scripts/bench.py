@@ -285,7 +285,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--config", default="config.yml")
     parser.add_argument("--default-config", default="config.default.yml")
-    parser.add_argument("--domain", default="domain")
+    parser.add_argument("--domain", default="domain.yml")
     parser.add_argument("--nlu", default="tests/nlu", help="held-out questions")
     parser.add_argument("--policy", default="data/policy/privacy-policy.md")
     parser.add_argument("--sections", default="data/policy/sections.yml")

@@ -152,7 +152,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--config", default="config.yml")
-    parser.add_argument("--domain", default="domain")
+    parser.add_argument("--domain", default="domain.yml")
     parser.add_argument("--train-nlu", default="data/nlu")
     parser.add_argument("--test-nlu", default="tests/nlu")
     parser.add_argument("--stories", default="tests/stories")

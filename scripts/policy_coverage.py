@@ -11,7 +11,7 @@ The check fails (exit status 1) when
 - a section's text changed since its hash was recorded: its answers need review. After reviewing
   them, accept the new text with `--update-hashes`.
 
-    python -m scripts.policy_coverage [--policy PATH] [--sections PATH] [--domain DIR]
+    python -m scripts.policy_coverage [--policy PATH] [--sections PATH] [--domain FILE]
                                       [--update-hashes]
 """
 
@@ -29,7 +29,7 @@ import yaml
 
 DEFAULT_POLICY = Path("data/policy/privacy-policy.md")
 DEFAULT_SECTIONS = Path("data/policy/sections.yml")
-DEFAULT_DOMAIN = Path("domain")
+DEFAULT_DOMAIN = Path("domain.yml")
 FAQ_RESPONSE_PREFIX = "utter_faq/"
 
 
@@ -134,17 +134,15 @@ def split_policy(policy_text: str, sections: Sequence[Section]) -> dict[str, str
     }
 
 
-def answered_topics(domain_dir: Path) -> set[str]:
-    """Topics with an `utter_faq/<topic>` response in any domain file."""
-    topics: set[str] = set()
-    paths = [domain_dir] if domain_dir.is_file() else sorted(domain_dir.rglob("*.yml"))
-    for path in paths:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        responses = data.get("responses") if isinstance(data, dict) else None
-        for name in responses or {}:
-            if str(name).startswith(FAQ_RESPONSE_PREFIX):
-                topics.add(str(name)[len(FAQ_RESPONSE_PREFIX) :])
-    return topics
+def answered_topics(domain_path: Path) -> set[str]:
+    """Topics with an `utter_faq/<topic>` response in the domain."""
+    data: Any = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}
+    responses = data.get("responses") if isinstance(data, dict) else None
+    return {
+        str(name)[len(FAQ_RESPONSE_PREFIX) :]
+        for name in responses or {}
+        if str(name).startswith(FAQ_RESPONSE_PREFIX)
+    }
 
 
 def check_coverage(

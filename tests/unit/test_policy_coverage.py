@@ -22,7 +22,7 @@ from scripts.policy_coverage import (
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "data" / "policy" / "privacy-policy.md"
 SECTIONS = ROOT / "data" / "policy" / "sections.yml"
-DOMAIN = ROOT / "domain"
+DOMAIN = ROOT / "domain.yml"
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 
 
@@ -31,11 +31,11 @@ def copies(tmp_path: Path) -> dict[str, Path]:
     """Throw-away copies of the policy, the sections file and the domain."""
     shutil.copy(POLICY, tmp_path / "policy.md")
     shutil.copy(SECTIONS, tmp_path / "sections.yml")
-    shutil.copytree(DOMAIN, tmp_path / "domain")
+    shutil.copy(DOMAIN, tmp_path / "domain.yml")
     return {
         "policy": tmp_path / "policy.md",
         "sections": tmp_path / "sections.yml",
-        "domain": tmp_path / "domain",
+        "domain": tmp_path / "domain.yml",
     }
 
 
@@ -92,7 +92,7 @@ def test_removing_a_sections_answers_fails(
 def test_a_listed_topic_without_a_response_fails(
     copies: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    faq_domain = copies["domain"] / "faq.yml"
+    faq_domain = copies["domain"]
     data = yaml.safe_load(faq_domain.read_text(encoding="utf-8"))
     del data["responses"]["utter_faq/cookies_disable"]
     faq_domain.write_text(yaml.safe_dump(data), encoding="utf-8")

@@ -34,7 +34,7 @@ FILLED = {
 
 @pytest.fixture(scope="module")
 def domain() -> dict[str, Any]:
-    return Domain.load(str(ROOT / "domain")).as_dict()
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 def form_tracker(

@@ -79,7 +79,7 @@ class FakeHelpDesk:
 
 @pytest.fixture(scope="module")
 def domain() -> dict[str, Any]:
-    return Domain.load(str(ROOT / "domain")).as_dict()
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 def conversation_events(after_confirmation: list[dict[str, Any]] | None = None) -> list[Any]:

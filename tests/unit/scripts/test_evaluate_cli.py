@@ -59,7 +59,7 @@ def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_cross_validation_command_trains_the_given_config_with_folds(tmp_path: Path) -> None:
-    command = evaluate.cross_validation_command("config.yml", "data/nlu", "domain", 5, tmp_path)
+    command = evaluate.cross_validation_command("config.yml", "data/nlu", "domain.yml", 5, tmp_path)
 
     assert command[1:5] == ["test", "nlu", "--cross-validation", "--folds"]
     assert command[5] == "5"
