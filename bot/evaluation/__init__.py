@@ -1,0 +1,1 @@
+"""Measuring the assistant honestly: held-out leakage and end-to-end scoring of replies."""
