@@ -1,0 +1,208 @@
+"""Judge the reply a customer actually sees, for one held-out question (tests/heldout/).
+
+A case says what kind of question it is and what a right reply must (and must not) contain; an
+`Observed` turn is what the bot did with it: the texts and buttons it sent, the responses those
+came from, and whether a request form started. `judge` returns one of three verdicts:
+
+- right: the reply is what the case asks for;
+- unsure: not right, but honest: the bot said it was unsure or that the policy doesn't say, and
+  asserted nothing (for a question the policy answers this is a miss, but not a wrong answer);
+- wrong: anything else, in particular a confident answer about something else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+KINDS = ("covered", "not_covered", "request", "smalltalk")
+REQUEST_FORM = "privacy_request_form"
+STATUS_FORM = "request_status_form"
+STATUS = "status"
+HELP_DESK_PAYLOAD = "/request_inquiry"
+# Responses that say the bot is unsure rather than assert an answer.
+UNSURE_RESPONSES = frozenset({"utter_fallback_sorry", "utter_unsure_topics", "utter_default"})
+_CITATION = re.compile(r"\[([^\]]+)\]\(/#[^)]*\)")
+_POLICY_SILENT = re.compile(
+    r"\b(?:doesn't|does not|don't|do not)\s+(?:say|cover|talk about|mention|state)\b", re.I
+)
+
+
+class Verdict(str, Enum):
+    RIGHT = "right"
+    UNSURE = "unsure"
+    WRONG = "wrong"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    kind: str
+    text: str
+    sections: tuple[str, ...] = ()
+    expect_any: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+    request_type: str | None = None
+    expect: str | None = None
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Case:
+        kind = str(data["kind"])
+        if kind not in KINDS:
+            raise ValueError(f"case {data.get('id')}: unknown kind {kind!r}")
+        return Case(
+            id=str(data["id"]),
+            kind=kind,
+            text=str(data["text"]),
+            sections=tuple(str(s) for s in data.get("sections") or ()),
+            expect_any=tuple(str(s).lower() for s in data.get("expect_any") or ()),
+            must_not=tuple(str(s).lower() for s in data.get("must_not") or ()),
+            request_type=data.get("request_type"),
+            expect=data.get("expect"),
+        )
+
+
+def load_cases(path: Path) -> list[Case]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [Case.from_dict(case) for case in data.get("cases") or []]
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the bot did with one message."""
+
+    texts: tuple[str, ...] = ()
+    button_payloads: tuple[str, ...] = ()
+    responses: tuple[str, ...] = ()  # the domain responses the texts came from, when known
+    active_loop: str | None = None
+    request_type: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def cited_sections(self) -> set[str]:
+        return {title.strip().lower() for title in _CITATION.findall(self.text)}
+
+    @property
+    def is_unsure(self) -> bool:
+        return bool(UNSURE_RESPONSES.intersection(self.responses))
+
+    @property
+    def says_policy_is_silent(self) -> bool:
+        return bool(_POLICY_SILENT.search(self.text))
+
+    @property
+    def offers_help_desk(self) -> bool:
+        return HELP_DESK_PAYLOAD in self.button_payloads
+
+    @property
+    def started_request(self) -> str | None:
+        """The request the bot started: a request type, `status`, or None."""
+        if self.active_loop == STATUS_FORM:
+            return STATUS
+        if self.active_loop == REQUEST_FORM:
+            return self.request_type or "unknown"
+        return None
+
+
+@dataclass
+class Judgement:
+    case: Case
+    observed: Observed
+    verdict: Verdict
+    reasons: list[str] = field(default_factory=list)
+
+
+def _contains_any(text: str, phrases: Sequence[str]) -> bool:
+    return any(phrase in text for phrase in phrases)
+
+
+def _reasons_covered(case: Case, seen: Observed, text: str) -> list[str]:
+    reasons = []
+    if not seen.cited_sections & {s.lower() for s in case.sections}:
+        reasons.append(
+            f"cites {sorted(seen.cited_sections) or 'no section'}, not {list(case.sections)}"
+        )
+    body = _CITATION.sub(" ", text)  # the words must be in the answer, not only in its citation
+    if case.expect_any and not _contains_any(body, case.expect_any):
+        reasons.append(f"says none of {list(case.expect_any)}")
+    if seen.started_request:
+        reasons.append(f"started a {seen.started_request} request")
+    return reasons
+
+
+def _reasons_not_covered(case: Case, seen: Observed) -> list[str]:
+    reasons = []
+    if not (seen.says_policy_is_silent or seen.is_unsure):
+        reasons.append("does not say the policy is silent, nor that it is unsure")
+    if not seen.offers_help_desk:
+        reasons.append("offers no Help Desk button")
+    if seen.started_request:
+        reasons.append(f"started a {seen.started_request} request")
+    return reasons
+
+
+def _reasons_request(case: Case, seen: Observed) -> list[str]:
+    wanted = case.request_type or "unknown"
+    if seen.started_request == wanted:
+        return []
+    return [f"started {seen.started_request or 'no request'}, not {wanted}"]
+
+
+def _reasons_smalltalk(case: Case, seen: Observed) -> list[str]:
+    wanted = f"utter_{case.expect}"
+    return [] if wanted in seen.responses else [f"sent {list(seen.responses)}, not {wanted}"]
+
+
+def judge(case: Case, seen: Observed) -> Judgement:
+    text = seen.text.lower()
+    if case.kind == "covered":
+        reasons = _reasons_covered(case, seen, text)
+    elif case.kind == "not_covered":
+        reasons = _reasons_not_covered(case, seen)
+    elif case.kind == "request":
+        reasons = _reasons_request(case, seen)
+    else:
+        reasons = _reasons_smalltalk(case, seen)
+    invented = [phrase for phrase in case.must_not if phrase in text]
+    if invented:
+        reasons.append(f"says {invented}")
+    if not reasons:
+        return Judgement(case, seen, Verdict.RIGHT)
+    honest = (
+        not invented
+        and not seen.started_request
+        and (seen.is_unsure or (seen.says_policy_is_silent and seen.offers_help_desk))
+    )
+    return Judgement(case, seen, Verdict.UNSURE if honest else Verdict.WRONG, reasons)
+
+
+@dataclass(frozen=True)
+class KindScore:
+    kind: str
+    total: int
+    right: int
+    unsure: int
+    wrong: int
+
+    @property
+    def score(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+def score_by_kind(judgements: Sequence[Judgement]) -> dict[str, KindScore]:
+    scores = {}
+    for kind in KINDS:
+        of_kind = [j for j in judgements if j.case.kind == kind]
+        count = {v: sum(1 for j in of_kind if j.verdict is v) for v in Verdict}
+        scores[kind] = KindScore(
+            kind, len(of_kind), count[Verdict.RIGHT], count[Verdict.UNSURE], count[Verdict.WRONG]
+        )
+    return scores

@@ -1,0 +1,166 @@
+"""Send every held-out customer question through the trained bot and score what customers see.
+
+    python -m scripts.eval_customer [--model PATH] [--cases PATH] [--out DIR] [--min-covered X ...]
+
+Each question opens its own conversation with the real dialogue model and the real action server
+(started here on a free loopback port); the reply texts, buttons, the responses they came from
+and any request form started are judged by bot/evaluation/customer_replies.py. Writes
+`summary.json` and `misses.md` under --out, prints the per-kind scores, and exits 1 when a score
+is below its --min-* floor (the gate in `make test`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from bot.evaluation.customer_replies import (
+    KINDS,
+    Case,
+    Judgement,
+    Observed,
+    Verdict,
+    judge,
+    load_cases,
+    score_by_kind,
+)
+from tests.support.ports import free_port
+
+DEFAULT_CASES = Path("tests/heldout/customer-questions.yml")
+
+
+@contextmanager
+def action_server(log_path: Path) -> Iterator[str]:
+    """`rasa run actions` on a free loopback port; yields its webhook URL."""
+    port = free_port()
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    command = [rasa, "run", "actions", "--actions", "actions", "--port", str(port)]
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the action server stopped: see {log_path}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the action server did not start: see {log_path}") from None
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def observed_from(messages: Sequence[dict[str, Any]], tracker: Any) -> Observed:
+    """What the customer saw, and what the bot did, from one turn of a fresh conversation."""
+    responses = tuple(
+        str(event.metadata.get("utter_action"))
+        for event in tracker.events
+        if getattr(event, "type_name", "") == "bot" and (event.metadata or {}).get("utter_action")
+    )
+    return Observed(
+        texts=tuple(str(m["text"]) for m in messages if m.get("text")),
+        button_payloads=tuple(
+            str(button.get("payload")) for m in messages for button in m.get("buttons") or []
+        ),
+        responses=responses,
+        active_loop=tracker.active_loop_name,
+        request_type=tracker.get_slot("request_type"),
+    )
+
+
+async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list[Judgement]:
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(str(model), action_endpoint=EndpointConfig(url=action_url))
+    judgements = []
+    for case in cases:
+        sender = f"heldout-{case.id}"
+        messages = await agent.handle_text(case.text, sender_id=sender) or []
+        tracker = await agent.tracker_store.retrieve(sender)
+        judgements.append(judge(case, observed_from(messages, tracker)))
+    return judgements
+
+
+def misses_markdown(judgements: Sequence[Judgement]) -> str:
+    lines = ["# Held-out customer questions the bot got wrong or was unsure about", ""]
+    for kind in KINDS:
+        misses = [j for j in judgements if j.case.kind == kind and j.verdict is not Verdict.RIGHT]
+        lines += [f"## {kind}: {len(misses)} misses", ""]
+        for miss in misses:
+            reply = " / ".join(miss.observed.texts).replace("\n", " ")
+            lines.append(
+                f"- **{miss.case.id}** ({miss.verdict.value}) {miss.case.text!r}: "
+                f"{'; '.join(miss.reasons)}. Reply: {reply[:300]!r}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=Path("models/policy-assistant.tar.gz"))
+    parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    parser.add_argument("--out", type=Path, default=Path("reports/customer-replies"))
+    for kind in KINDS:
+        parser.add_argument(f"--min-{kind.replace('_', '-')}", type=float, default=0.0)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cases = load_cases(args.cases)
+    started = time.perf_counter()
+    with action_server(args.out / "actions.log") as action_url:
+        judgements = asyncio.run(run_cases(args.model, cases, action_url))
+    scores = score_by_kind(judgements)
+    summary = {
+        "cases": str(args.cases),
+        "seconds": round(time.perf_counter() - started, 1),
+        "kinds": {
+            kind: {**vars(score), "score": round(score.score, 4)} for kind, score in scores.items()
+        },
+    }
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (args.out / "misses.md").write_text(misses_markdown(judgements), encoding="utf-8")
+    failed = False
+    print(f"{'kind':<12} {'score':>6} {'right':>6} {'unsure':>7} {'wrong':>6} {'floor':>6}")
+    for kind, score in scores.items():
+        floor = float(getattr(args, f"min_{kind}"))
+        below = score.score < floor
+        failed |= below
+        print(
+            f"{kind:<12} {score.score:>6.3f} {score.right:>6} {score.unsure:>7} {score.wrong:>6} "
+            f"{floor:>6.2f}{'  BELOW THE FLOOR' if below else ''}"
+        )
+    print(f"misses: {args.out / 'misses.md'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
