@@ -167,12 +167,6 @@ REQUEST_SUGGESTIONS: dict[str, Suggestion] = {
 DEFAULT_TOPICS = ("use_customers", "individual_rights", "cookies_purpose")
 HELP_DESK = REQUEST_SUGGESTIONS["request_inquiry"]
 
-MESSAGE_WITH_CANDIDATES = "Did you mean one of these? Pick one, or try asking in other words."
-MESSAGE_WITHOUT_CANDIDATES = (
-    "Could you put it another way? I can explain how CASIO uses, shares and protects "
-    "your personal information, and pass requests about your data to the Help Desk."
-)
-
 
 def closest_faq_topics(
     latest_message: Mapping[str, Any], limit: int = MAX_SUGGESTIONS
@@ -231,11 +225,7 @@ class ActionSuggestTopics(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         latest_message = tracker.latest_message or {}
-        text = (
-            MESSAGE_WITH_CANDIDATES
-            if has_candidates(latest_message)
-            else MESSAGE_WITHOUT_CANDIDATES
-        )
+        response = "utter_unsure_topics" if has_candidates(latest_message) else "utter_ask_rephrase"
         buttons = [suggestion.as_button() for suggestion in suggestions_for(latest_message)]
-        dispatcher.utter_message(text=text, buttons=buttons)
+        dispatcher.utter_message(response=response, buttons=buttons)
         return []

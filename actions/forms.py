@@ -1,4 +1,8 @@
-"""Validation of the privacy request form and the status form, and the confirmation question."""
+"""Validation of the privacy request form and the status form, and the confirmation question.
+
+Every sentence the customer sees is a response in domain.yml: the forms ask with
+`utter_ask_<slot>`, and these actions send `utter_invalid_<slot>` and friends by name.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,17 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import messages
-from actions.slots import EDITABLE_FIELDS, NO_SERVICE, REQUEST_TYPE_DESCRIPTIONS
+from actions.slots import (
+    NO_SERVICE,
+    REQUEST_TYPE_DESCRIPTIONS,
+    request_type_label,
+)
 from actions.validators import (
+    is_explicit_cancel,
     is_skip_answer,
     name_answer,
     normalize_details,
@@ -24,6 +32,23 @@ from actions.validators import (
 
 CONFIRMED = "confirmed"
 CHANGE = "change"
+EDITABLE_SLOTS = ("requester_name", "email", "service", "details")
+# Whose details are themselves a question or a complaint: a policy question typed as the details
+# of an inquiry is the inquiry, not a digression.
+QUESTION_REQUESTS = ("inquiry", "complaint")
+
+
+def request_type_for_intent(domain: DomainDict, intent: str | None) -> str | None:
+    """The request type an intent starts, read from the `request_type` slot's mappings."""
+    for mapping in ((domain.get("slots") or {}).get("request_type") or {}).get("mappings") or []:
+        if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
+            return str(mapping.get("value"))
+    return None
+
+
+def _latest_intent(tracker: Tracker) -> str | None:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return None if intent is None else str(intent)
 
 
 def _as_text(value: Any) -> str | None:
@@ -57,17 +82,36 @@ class ValidatePrivacyRequestForm(FormValidationAction):
     async def extract_requester_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep a name that NLU mistook for a policy question ("Max Mailer" read as faq).
+        """Keep a reply that is plainly a name, whatever NLU read it as ("Max Mailer" as faq).
 
-        The slot mapping ignores `faq` messages so real questions get answered mid-form;
-        a bare name, asked for and given, is still the customer's answer.
+        The slot mapping ignores questions and digressions (faq, bot_challenge, out_of_scope,
+        request_human, other requests), so they are answered and the name asked again; a bare
+        name, asked for and given, is still the customer's answer.
         """
         if tracker.get_slot("requested_slot") != "requester_name":
             return {}
-        if (tracker.latest_message.get("intent") or {}).get("name") != "faq":
+        if _latest_intent(tracker) == "stop":
             return {}
         name = name_answer(tracker.latest_message.get("text"))
         return {"requester_name": name} if name else {}
+
+    async def extract_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Details are any text but an explicit cancel, and a question is an inquiry's details.
+
+        "stop sending me emails" may be read as `stop`; only "cancel", "never mind" and the
+        like stop the form. A policy question is answered at the details step of other requests.
+        """
+        if tracker.get_slot("requested_slot") != "details":
+            return {}
+        text = tracker.latest_message.get("text")
+        intent = _latest_intent(tracker)
+        if intent == "stop" and not is_explicit_cancel(text):
+            return {"details": text}
+        if intent == "faq" and tracker.get_slot("request_type") in QUESTION_REQUESTS:
+            return {"details": text}
+        return {}
 
     def validate_requester_name(
         self,
@@ -78,7 +122,7 @@ class ValidatePrivacyRequestForm(FormValidationAction):
     ) -> dict[str, Any]:
         name = normalize_name(_as_text(slot_value))
         if name is None:
-            dispatcher.utter_message(text=messages.INVALID_REQUESTER_NAME)
+            dispatcher.utter_message(response="utter_invalid_requester_name")
         return {"requester_name": name}
 
     def validate_email(
@@ -90,7 +134,7 @@ class ValidatePrivacyRequestForm(FormValidationAction):
     ) -> dict[str, Any]:
         email = _first_valid_email(slot_value)
         if email is None:
-            dispatcher.utter_message(text=messages.INVALID_EMAIL)
+            dispatcher.utter_message(response="utter_invalid_email")
         return {"email": email}
 
     def validate_service(
@@ -105,7 +149,7 @@ class ValidatePrivacyRequestForm(FormValidationAction):
             return {"service": NO_SERVICE}
         service = normalize_service(text)
         if service is None:
-            dispatcher.utter_message(text=messages.INVALID_SERVICE)
+            dispatcher.utter_message(response="utter_invalid_service")
         return {"service": service}
 
     def validate_details(
@@ -117,7 +161,7 @@ class ValidatePrivacyRequestForm(FormValidationAction):
     ) -> dict[str, Any]:
         details = normalize_details(_as_text(slot_value))
         if details is None:
-            dispatcher.utter_message(text=messages.INVALID_DETAILS)
+            dispatcher.utter_message(response="utter_invalid_details")
         return {"details": details}
 
     def validate_confirmation(
@@ -133,7 +177,7 @@ class ValidatePrivacyRequestForm(FormValidationAction):
             timestamp = latest_user_timestamp(tracker)
             marker = repr(timestamp) if timestamp is not None else uuid.uuid4().hex
             return {"confirmation": CONFIRMED, "submission_marker": marker}
-        if answer in EDITABLE_FIELDS:
+        if answer in EDITABLE_SLOTS:
             # Clearing the field makes the form ask for it again, then show the summary again.
             return {"confirmation": None, answer: None}
         # "Change something" (the question which field comes from action_ask_confirmation).
@@ -153,7 +197,7 @@ class ValidateRequestStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         reference = normalize_reference(_as_text(slot_value))
         if reference is None:
-            dispatcher.utter_message(text=messages.INVALID_REFERENCE)
+            dispatcher.utter_message(response="utter_invalid_reference")
         return {"status_reference": reference}
 
     def validate_status_email(
@@ -165,24 +209,20 @@ class ValidateRequestStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         email = _first_valid_email(slot_value)
         if email is None:
-            dispatcher.utter_message(text=messages.INVALID_EMAIL)
+            dispatcher.utter_message(response="utter_invalid_email")
         return {"status_email": email}
 
 
-def request_summary(tracker: Tracker) -> str:
+def summary_values(tracker: Tracker) -> dict[str, Any]:
+    """The values `utter_request_summary` shows back before sending."""
     request_type = tracker.get_slot("request_type") or "inquiry"
-    service = tracker.get_slot("service")
-    return "\n".join(
-        [
-            "Here is what I'll send to the Personal Information Protection Help Desk:",
-            f"- Request: {REQUEST_TYPE_DESCRIPTIONS.get(request_type, request_type)}",
-            f"- Name: {tracker.get_slot('requester_name')}",
-            f"- Email: {tracker.get_slot('email')}",
-            f"- Service or website: {service if service else NO_SERVICE}",
-            f"- Details: {tracker.get_slot('details')}",
-            "Shall I send it?",
-        ]
-    )
+    return {
+        "request_description": REQUEST_TYPE_DESCRIPTIONS.get(request_type, request_type),
+        "requester_name": tracker.get_slot("requester_name"),
+        "email": tracker.get_slot("email"),
+        "service": tracker.get_slot("service") or NO_SERVICE,
+        "details": tracker.get_slot("details"),
+    }
 
 
 class ActionAskConfirmation(Action):
@@ -194,74 +234,32 @@ class ActionAskConfirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        latest_intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if tracker.get_slot("requested_slot") == "confirmation" and latest_intent == "deny":
-            dispatcher.utter_message(
-                text=messages.ASK_WHAT_TO_CHANGE,
-                buttons=[
-                    {"title": title, "payload": f'/inform{{"form_field":"{field}"}}'}
-                    for field, title in EDITABLE_FIELDS.items()
-                ],
-            )
+        if (
+            tracker.get_slot("requested_slot") == "confirmation"
+            and _latest_intent(tracker) == "deny"
+        ):
+            dispatcher.utter_message(response="utter_ask_what_to_change")
             return []
-        dispatcher.utter_message(
-            text=request_summary(tracker),
-            buttons=[
-                {"title": "Confirm", "payload": "/affirm"},
-                {"title": "Change something", "payload": "/deny"},
-                {"title": "Cancel", "payload": "/stop"},
-            ],
-        )
+        dispatcher.utter_message(response="utter_request_summary", **summary_values(tracker))
         return []
 
 
-class _AskQuestion:
-    """Asks for one form slot (Rasa runs `action_ask_<slot>` when the form needs it).
-
-    A mixin rather than an Action subclass, so the action server registers only the
-    concrete questions below.
-    """
-
-    slot_name = ""
-    question = ""
-    buttons: list[dict[str, str]] = []
+class ActionSwitchRequestType(Action):
+    """Inside the request form, "actually I want to correct my address" changes the type."""
 
     def name(self) -> str:
-        return f"action_ask_{self.slot_name}"
+        return "action_switch_request_type"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=self.question, buttons=list(self.buttons))
-        return []
-
-
-class ActionAskRequesterName(_AskQuestion, Action):
-    slot_name = "requester_name"
-    question = messages.ASK_REQUESTER_NAME
-
-
-class ActionAskEmail(_AskQuestion, Action):
-    slot_name = "email"
-    question = messages.ASK_EMAIL
-
-
-class ActionAskService(_AskQuestion, Action):
-    slot_name = "service"
-    question = messages.ASK_SERVICE
-    buttons = [{"title": "Skip", "payload": "/deny"}]
-
-
-class ActionAskDetails(_AskQuestion, Action):
-    slot_name = "details"
-    question = messages.ASK_DETAILS
-
-
-class ActionAskStatusReference(_AskQuestion, Action):
-    slot_name = "status_reference"
-    question = messages.ASK_STATUS_REFERENCE
-
-
-class ActionAskStatusEmail(_AskQuestion, Action):
-    slot_name = "status_email"
-    question = messages.ASK_STATUS_EMAIL
+        wanted = request_type_for_intent(domain, _latest_intent(tracker))
+        current = tracker.get_slot("request_type")
+        if wanted is None or wanted == current:
+            label = request_type_label(current or "inquiry")
+            dispatcher.utter_message(response="utter_request_type_unchanged", label=label)
+            return []
+        dispatcher.utter_message(
+            response="utter_request_type_switched", label=request_type_label(wanted)
+        )
+        return [SlotSet("request_type", wanted)]

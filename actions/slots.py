@@ -16,12 +16,6 @@ REQUEST_FORM_SLOTS: list[str] = [
     "submission_marker",
 ]
 STATUS_FORM_SLOTS: list[str] = ["status_reference", "status_email"]
-EDITABLE_FIELDS = {
-    "requester_name": "Name",
-    "email": "Email",
-    "service": "Service or website",
-    "details": "Details",
-}
 
 REQUEST_TYPE_LABELS = {
     "disclosure": "disclosure",

@@ -15,7 +15,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
 from actions.helpdesk import (
     ExcerptLine,
     HelpDeskClient,
@@ -43,11 +42,6 @@ ClientFactory = Callable[[], HelpDeskClient]
 # confirmation is withdrawn: a new request started later shows the summary again instead of
 # sending the old data unasked.
 KEEP_FOR_TRY_AGAIN: list[EventType] = [SlotSet("confirmation", None)]
-
-TRY_AGAIN_BUTTONS = [
-    {"title": "Try again", "payload": "/try_again"},
-    {"title": "Cancel", "payload": "/stop"},
-]
 
 
 def default_client() -> HelpDeskClient:
@@ -134,7 +128,7 @@ class ActionSubmitPrivacyRequest(Action):
         marker = tracker.get_slot("submission_marker")
         # `confirmation` is not required: it is withdrawn after a failure, the marker remains.
         if not (request_type and name and email and details and marker):
-            dispatcher.utter_message(text=messages.NO_REQUEST_TO_SEND)
+            dispatcher.utter_message(response="utter_no_request_to_send")
             return []
 
         request = TicketRequest(
@@ -153,37 +147,34 @@ class ActionSubmitPrivacyRequest(Action):
             ticket = await self.client_factory().open_ticket(request, key)
         except HelpDeskRejected as rejection:
             logger.warning("help desk refused ticket %s: %s", key, rejection)
-            dispatcher.utter_message(
-                text=self._rejected_message(rejection), buttons=TRY_AGAIN_BUTTONS
-            )
+            dispatcher.utter_message(**self._rejected_response(rejection))
             return KEEP_FOR_TRY_AGAIN
         except HelpDeskError as error:
             logger.warning("help desk unavailable for ticket %s: %s", key, error)
-            dispatcher.utter_message(
-                text=messages.SUBMISSION_UNAVAILABLE, buttons=TRY_AGAIN_BUTTONS
-            )
+            dispatcher.utter_message(response="utter_submission_unavailable")
             return KEEP_FOR_TRY_AGAIN
 
         label = request_type_label(ticket.type or request_type)
         dispatcher.utter_message(
-            text=messages.SUBMISSION_OPENED.format(
-                label=label, reference=ticket.reference, email=ticket.email or email
-            )
+            response="utter_request_opened",
+            label=label,
+            reference=ticket.reference,
+            email=ticket.email or email,
         )
         dispatcher.utter_message(
-            text=messages.SUBMISSION_NEXT_STEPS.format(
-                due_date=readable_date(ticket.due_at), reference=ticket.reference
-            )
+            response="utter_request_next_steps",
+            due_date=readable_date(ticket.due_at),
+            reference=ticket.reference,
         )
         return [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS] + [
             SlotSet("last_reference", ticket.reference)
         ]
 
     @staticmethod
-    def _rejected_message(rejection: HelpDeskRejected) -> str:
+    def _rejected_response(rejection: HelpDeskRejected) -> dict[str, Any]:
         if rejection.status == 429:
-            return messages.SUBMISSION_RATE_LIMITED
-        return messages.SUBMISSION_REJECTED.format(reason=rejection.message.rstrip("."))
+            return {"response": "utter_submission_rate_limited"}
+        return {"response": "utter_submission_rejected", "reason": rejection.message.rstrip(".")}
 
 
 class ActionCheckRequestStatus(Action):
@@ -202,31 +193,35 @@ class ActionCheckRequestStatus(Action):
         email = tracker.get_slot("status_email")
         resets: list[EventType] = [SlotSet(slot, None) for slot in STATUS_FORM_SLOTS]
         if not reference or not email:
-            dispatcher.utter_message(text=messages.STATUS_NEEDS_REFERENCE_AND_EMAIL)
+            dispatcher.utter_message(response="utter_status_needs_reference_and_email")
             return resets
         try:
             status = await self.client_factory().ticket_status(reference, email)
         except TicketNotFound:
-            dispatcher.utter_message(text=messages.STATUS_NOT_FOUND)
+            dispatcher.utter_message(response="utter_status_not_found")
             return resets
         except HelpDeskRejected as rejection:
             if rejection.status == 429:
-                dispatcher.utter_message(text=messages.STATUS_RATE_LIMITED)
+                dispatcher.utter_message(response="utter_status_rate_limited")
             else:
-                dispatcher.utter_message(text=messages.STATUS_UNAVAILABLE)
+                dispatcher.utter_message(response="utter_status_unavailable")
             return resets
         except HelpDeskError as error:
             logger.warning("status check failed: %s", error)
-            dispatcher.utter_message(text=messages.STATUS_UNAVAILABLE)
+            dispatcher.utter_message(response="utter_status_unavailable")
             return resets
-        text = messages.STATUS_REPORT.format(
-            label=request_type_label(status.type),
-            reference=status.reference,
-            status_label=status.status_label.rstrip("."),
-        )
+        values = {
+            "label": request_type_label(status.type),
+            "reference": status.reference,
+            "status_label": status.status_label.rstrip("."),
+        }
         if status.due_at and status.status not in CLOSED_STATUSES:
-            text += messages.STATUS_DUE.format(due_date=readable_date(status.due_at))
-        dispatcher.utter_message(text=text)
+            due_date = readable_date(status.due_at)
+            dispatcher.utter_message(
+                response="utter_status_report_with_due_date", due_date=due_date, **values
+            )
+        else:
+            dispatcher.utter_message(response="utter_status_report", **values)
         return resets
 
 
@@ -239,7 +234,7 @@ class ActionCancelRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(text=messages.REQUEST_CANCELLED)
+        dispatcher.utter_message(response="utter_request_cancelled")
         events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
         events += [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS + STATUS_FORM_SLOTS]
         return events

@@ -16,13 +16,12 @@ from actions.fallback import (
     FAQ_TOPICS,
     HELP_DESK,
     MAX_SUGGESTIONS,
-    MESSAGE_WITH_CANDIDATES,
-    MESSAGE_WITHOUT_CANDIDATES,
     REQUEST_SUGGESTIONS,
     ActionSuggestTopics,
     closest_faq_topics,
     suggestions_for,
 )
+from tests.support.responses import rendered, response_text
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -87,7 +86,7 @@ async def run_action(latest_message: dict[str, Any] | None, domain: dict[str, An
     dispatcher = CollectingDispatcher()
     events = await ActionSuggestTopics().run(dispatcher, tracker_with(latest_message), domain)
     assert events == []
-    return dispatcher.messages
+    return rendered(dispatcher.messages)
 
 
 # --- the catalogue stays in step with the domain and the training data --------------------------
@@ -126,7 +125,7 @@ async def test_offers_the_best_ranked_topics_in_order_then_the_help_desk(
         ranking(("cookies_disable", 0.4), ("cookies_leak", 0.3), ("cookies_purpose", 0.2))
     )
     [reply] = await run_action(latest, domain)
-    assert reply["text"] == MESSAGE_WITH_CANDIDATES
+    assert reply["text"] == response_text("utter_unsure_topics")
     assert reply["buttons"] == [
         FAQ_TOPICS["cookies_disable"].as_button(),
         FAQ_TOPICS["cookies_leak"].as_button(),
@@ -153,14 +152,14 @@ async def test_without_usable_ranking_offers_default_topics_and_the_help_desk(
     latest: dict[str, Any] | None, domain: dict[str, Any]
 ) -> None:
     [reply] = await run_action(latest, domain)
-    assert reply["text"] == MESSAGE_WITHOUT_CANDIDATES
+    assert reply["text"] == response_text("utter_ask_rephrase")
     expected = [FAQ_TOPICS[topic].as_button() for topic in DEFAULT_TOPICS]
     assert reply["buttons"] == [*expected, HELP_DESK.as_button()]
 
 
 async def test_one_candidate_gives_that_topic_and_the_help_desk(domain: dict[str, Any]) -> None:
     [reply] = await run_action(message(ranking(("joint_use_manager", 0.35))), domain)
-    assert reply["text"] == MESSAGE_WITH_CANDIDATES
+    assert reply["text"] == response_text("utter_unsure_topics")
     assert reply["buttons"] == [
         FAQ_TOPICS["joint_use_manager"].as_button(),
         HELP_DESK.as_button(),

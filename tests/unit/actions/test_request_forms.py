@@ -8,19 +8,18 @@ from typing import Any
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
 from actions.forms import (
     ActionAskConfirmation,
-    ActionAskEmail,
-    ActionAskRequesterName,
-    ActionAskService,
-    ActionAskStatusReference,
+    ActionSwitchRequestType,
     ValidatePrivacyRequestForm,
     ValidateRequestStatusForm,
+    request_type_for_intent,
 )
 from actions.slots import NO_SERVICE
+from tests.support.responses import rendered, rendered_texts, response, response_text
 
 ROOT = Path(__file__).resolve().parents[3]
 FILLED = {
@@ -99,7 +98,7 @@ async def test_a_bad_email_gets_a_friendly_sentence_and_is_asked_again(
         "email", {"email": "jane at example dot com"}, domain
     )
     assert slots["email"] is None
-    assert [message["text"] for message in dispatcher.messages] == [messages.INVALID_EMAIL]
+    assert rendered_texts(dispatcher.messages) == [response_text("utter_invalid_email")]
 
 
 async def test_an_email_found_by_two_extractors_is_accepted(domain: dict[str, Any]) -> None:
@@ -114,7 +113,7 @@ async def test_a_name_that_is_an_email_is_refused_politely(domain: dict[str, Any
         "requester_name", {"requester_name": "jane@example.com"}, domain
     )
     assert slots["requester_name"] is None
-    assert dispatcher.messages[0]["text"] == messages.INVALID_REQUESTER_NAME
+    assert rendered_texts(dispatcher.messages)[0] == response_text("utter_invalid_requester_name")
 
 
 @pytest.mark.parametrize("answer", ["skip", "None", "n/a", NO_SERVICE])
@@ -127,7 +126,7 @@ async def test_the_service_is_optional(answer: str, domain: dict[str, Any]) -> N
 async def test_too_short_details_are_asked_again(domain: dict[str, Any]) -> None:
     slots, dispatcher = await validate_request_form("details", {"details": "hm"}, domain)
     assert slots["details"] is None
-    assert dispatcher.messages[0]["text"] == messages.INVALID_DETAILS
+    assert rendered_texts(dispatcher.messages)[0] == response_text("utter_invalid_details")
 
 
 async def test_confirming_marks_the_submission_with_the_confirming_message(
@@ -193,7 +192,7 @@ async def test_status_form_refuses_something_that_is_not_a_reference(
     )
     events = await ValidateRequestStatusForm().run(dispatcher, tracker, domain)
     assert slot_values(events)["status_reference"] is None
-    assert dispatcher.messages[0]["text"] == messages.INVALID_REFERENCE
+    assert rendered_texts(dispatcher.messages)[0] == response_text("utter_invalid_reference")
 
 
 async def test_status_form_refuses_a_bad_email(domain: dict[str, Any]) -> None:
@@ -201,14 +200,14 @@ async def test_status_form_refuses_a_bad_email(domain: dict[str, Any]) -> None:
     tracker = form_tracker("request_status_form", "status_email", {"status_email": "jane"})
     events = await ValidateRequestStatusForm().run(dispatcher, tracker, domain)
     assert slot_values(events)["status_email"] is None
-    assert dispatcher.messages[0]["text"] == messages.INVALID_EMAIL
+    assert rendered_texts(dispatcher.messages)[0] == response_text("utter_invalid_email")
 
 
 async def test_the_summary_shows_everything_with_three_buttons(domain: dict[str, Any]) -> None:
     dispatcher = CollectingDispatcher()
     tracker = form_tracker("privacy_request_form", "details", {}, slots=FILLED)
     assert await ActionAskConfirmation().run(dispatcher, tracker, domain) == []
-    [message] = dispatcher.messages
+    [message] = rendered(dispatcher.messages)
     for value in ["Erasure of your personal data", "Jane Doe", "jane@example.com"]:
         assert value in message["text"]
     assert "CASIO Music Site" in message["text"]
@@ -227,47 +226,39 @@ async def test_after_change_something_the_question_is_which_field(
     dispatcher = CollectingDispatcher()
     tracker = form_tracker("privacy_request_form", "confirmation", {}, slots=FILLED, intent="deny")
     await ActionAskConfirmation().run(dispatcher, tracker, domain)
-    [message] = dispatcher.messages
-    assert message["text"] == messages.ASK_WHAT_TO_CHANGE
+    [message] = rendered(dispatcher.messages)
+    assert message["text"] == response_text("utter_ask_what_to_change")
     assert '/inform{"form_field":"email"}' in [button["payload"] for button in message["buttons"]]
 
 
-@pytest.mark.parametrize(
-    ("action", "name", "text"),
-    [
-        (ActionAskRequesterName(), "action_ask_requester_name", messages.ASK_REQUESTER_NAME),
-        (ActionAskEmail(), "action_ask_email", messages.ASK_EMAIL),
-        (ActionAskService(), "action_ask_service", messages.ASK_SERVICE),
-        (ActionAskStatusReference(), "action_ask_status_reference", messages.ASK_STATUS_REFERENCE),
-    ],
-)
-async def test_each_question_asks_for_its_slot(
-    action: Any, name: str, text: str, domain: dict[str, Any]
-) -> None:
-    dispatcher = CollectingDispatcher()
-    tracker = form_tracker("privacy_request_form", "requester_name", {})
-    assert action.name() == name
-    assert name in domain["actions"]
-    await action.run(dispatcher, tracker, domain)
-    assert dispatcher.messages[0]["text"] == text
+@pytest.mark.parametrize("form", ["privacy_request_form", "request_status_form"])
+def test_the_domain_asks_for_every_slot_of_each_form(form: str, domain: dict[str, Any]) -> None:
+    for slot in domain["forms"][form]["required_slots"]:
+        assert (
+            f"utter_ask_{slot}" in domain["responses"] or f"action_ask_{slot}" in domain["actions"]
+        )
 
 
-async def test_the_service_question_offers_a_skip_button(domain: dict[str, Any]) -> None:
-    dispatcher = CollectingDispatcher()
-    await ActionAskService().run(dispatcher, form_tracker("privacy_request_form", "x", {}), domain)
-    assert dispatcher.messages[0]["buttons"] == [{"title": "Skip", "payload": "/deny"}]
+def test_the_service_question_offers_a_skip_button() -> None:
+    assert response("utter_ask_service")["buttons"] == [{"title": "Skip", "payload": "/deny"}]
 
 
 @pytest.mark.parametrize(
     ("intent", "text", "extracted"),
     [
         ("faq", "Max Mailer", {"requester_name": "Max Mailer"}),
+        ("greet", "Erin Example", {"requester_name": "Erin Example"}),
+        ("inform", "my name is Jane Doe", {"requester_name": "Jane Doe"}),
         ("faq", "what do you do with cookies?", {}),
         ("faq", "Stop using my purchase history for marketing and everything else", {}),
-        ("inform", "Max Mailer", {}),  # the slot mapping already takes it
+        ("bot_challenge", "are you a bot?", {}),
+        ("out_of_scope", "what's the weather tomorrow", {}),
+        ("request_correction", "actually I just want to correct my address", {}),
+        ("request_human", "can I talk to a real person", {}),
+        ("stop", "Stop", {}),
     ],
 )
-async def test_a_bare_name_mistaken_for_a_policy_question_is_still_the_name(
+async def test_a_reply_that_is_plainly_a_name_is_the_name_whatever_nlu_read(
     domain: dict[str, Any], intent: str, text: str, extracted: dict[str, Any]
 ) -> None:
     tracker = form_tracker("privacy_request_form", "requester_name", {}, intent=intent, text=text)
@@ -289,3 +280,88 @@ async def test_names_are_only_taken_from_faq_messages_when_the_name_was_asked_fo
     )
 
     assert result == {}
+
+
+@pytest.mark.parametrize(
+    ("request_type", "intent", "text", "extracted"),
+    [
+        ("stop_use", "stop", "stop sending me emails", {"details": "stop sending me emails"}),
+        ("erasure", "stop", "cancel", {}),
+        ("erasure", "stop", "never mind", {}),
+        ("inquiry", "faq", "do you share my data?", {"details": "do you share my data?"}),
+        ("complaint", "faq", "why was my data shared?", {"details": "why was my data shared?"}),
+        ("erasure", "faq", "do you use cookies?", {}),  # answered, then asked again
+        ("erasure", "inform", "all of it", {}),  # the slot mapping takes it
+    ],
+)
+async def test_details_are_any_text_except_an_explicit_cancel(
+    domain: dict[str, Any], request_type: str, intent: str, text: str, extracted: dict[str, Any]
+) -> None:
+    tracker = form_tracker(
+        "privacy_request_form",
+        "details",
+        {},
+        slots={"request_type": request_type},
+        intent=intent,
+        text=text,
+    )
+
+    result = await ValidatePrivacyRequestForm().extract_details(
+        CollectingDispatcher(), tracker, domain
+    )
+
+    assert result == extracted
+
+
+async def test_details_are_only_taken_when_they_were_asked_for(domain: dict[str, Any]) -> None:
+    tracker = form_tracker(
+        "privacy_request_form", "email", {}, intent="stop", text="stop sending me emails"
+    )
+    result = await ValidatePrivacyRequestForm().extract_details(
+        CollectingDispatcher(), tracker, domain
+    )
+    assert result == {}
+
+
+async def test_another_request_type_inside_the_form_switches_the_type(
+    domain: dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(
+        "privacy_request_form",
+        "requester_name",
+        {},
+        slots={"request_type": "erasure"},
+        intent="request_correction",
+        text="actually I just want to correct my address",
+    )
+
+    events = await ActionSwitchRequestType().run(dispatcher, tracker, domain)
+
+    assert events == [SlotSet("request_type", "correction")]
+    assert rendered_texts(dispatcher.messages) == [
+        response_text("utter_request_type_switched", label="correction")
+    ]
+
+
+async def test_the_same_request_type_inside_the_form_changes_nothing(
+    domain: dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(
+        "privacy_request_form",
+        "email",
+        {},
+        slots={"request_type": "erasure"},
+        intent="request_erasure",
+        text="I want my data deleted",
+    )
+
+    assert await ActionSwitchRequestType().run(dispatcher, tracker, domain) == []
+    assert "erasure request" in rendered_texts(dispatcher.messages)[0]
+
+
+def test_request_types_come_from_the_domain_slot_mappings(domain: dict[str, Any]) -> None:
+    assert request_type_for_intent(domain, "request_stop_use") == "stop_use"
+    assert request_type_for_intent(domain, "request_human") == "inquiry"
+    assert request_type_for_intent(domain, "greet") is None

@@ -12,7 +12,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
 from actions.helpdesk import (
     HelpDeskError,
     HelpDeskRejected,
@@ -32,6 +31,7 @@ from actions.tickets import (
     idempotency_key,
     readable_date,
 )
+from tests.support.responses import rendered, rendered_texts, response_text
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIRMED_AT = 1764064860.0
@@ -123,7 +123,7 @@ def request_tracker(
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:
-    return "\n".join(message["text"] or "" for message in dispatcher.messages)
+    return "\n".join(rendered_texts(dispatcher.messages))
 
 
 async def submit(
@@ -248,11 +248,11 @@ async def test_failure_says_so_plainly_keeps_the_data_and_shows_no_reference(
     # Only the confirmation is withdrawn: "try again" can send the same data.
     assert events == [SlotSet("confirmation", None)]
     said = texts(dispatcher)
-    assert said == messages.SUBMISSION_UNAVAILABLE
+    assert said == response_text("utter_submission_unavailable")
     assert "PR-" not in said
     assert "could not record your request" in said
     assert "amendment request form" in said
-    assert [button["payload"] for button in dispatcher.messages[0]["buttons"]] == [
+    assert [button["payload"] for button in rendered(dispatcher.messages)[0]["buttons"]] == [
         "/try_again",
         "/stop",
     ]
@@ -263,13 +263,16 @@ async def test_failure_says_so_plainly_keeps_the_data_and_shows_no_reference(
     [
         (
             HelpDeskRejected(422, "validation_failed", "Email is invalid.", {"email": "bad"}),
-            messages.SUBMISSION_REJECTED.format(reason="Email is invalid"),
+            response_text("utter_submission_rejected", reason="Email is invalid"),
         ),
         (
             HelpDeskRejected(401, "unauthorized", "Missing or wrong service token."),
-            messages.SUBMISSION_REJECTED.format(reason="Missing or wrong service token"),
+            response_text("utter_submission_rejected", reason="Missing or wrong service token"),
         ),
-        (HelpDeskRejected(429, "rate_limited", "Slow down."), messages.SUBMISSION_RATE_LIMITED),
+        (
+            HelpDeskRejected(429, "rate_limited", "Slow down."),
+            response_text("utter_submission_rate_limited"),
+        ),
     ],
 )
 async def test_a_refusal_is_reported_without_a_reference(
@@ -287,7 +290,11 @@ async def test_try_again_after_a_failure_opens_exactly_one_ticket_with_the_same_
     helpdesk = FakeHelpDesk(failures=[HelpDeskUnavailable("timeout")])
     await submit(helpdesk, request_tracker(), domain)
     later = [
-        {"event": "bot", "text": messages.SUBMISSION_UNAVAILABLE, "timestamp": CONFIRMED_AT + 5},
+        {
+            "event": "bot",
+            "text": response_text("utter_submission_unavailable"),
+            "timestamp": CONFIRMED_AT + 5,
+        },
         {"event": "user", "text": "try again", "timestamp": CONFIRMED_AT + 30},
     ]
     events, dispatcher = await submit(
@@ -331,7 +338,7 @@ async def test_nothing_is_sent_when_no_confirmed_request_is_waiting(
     events, dispatcher = await submit(helpdesk, request_tracker({missing: None}), domain)
     assert helpdesk.calls == []
     assert events == []
-    assert texts(dispatcher) == messages.NO_REQUEST_TO_SEND
+    assert texts(dispatcher) == response_text("utter_no_request_to_send")
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -406,17 +413,23 @@ async def test_not_found_is_the_same_answer_for_either_mistake(
         "PR-7KQ2-M9XD", "erasure", "new", "Received", "", "", ""
     )
     events, dispatcher = await check(helpdesk, status_tracker(reference, email), domain)
-    assert texts(dispatcher) == messages.STATUS_NOT_FOUND
+    assert texts(dispatcher) == response_text("utter_status_not_found")
     assert events == STATUS_RESETS
 
 
 @pytest.mark.parametrize(
     ("failure", "expected"),
     [
-        (HelpDeskUnavailable("connection refused"), messages.STATUS_UNAVAILABLE),
-        (HelpDeskUnavailable("HTTP 503"), messages.STATUS_UNAVAILABLE),
-        (HelpDeskRejected(429, "rate_limited", "Too many."), messages.STATUS_RATE_LIMITED),
-        (HelpDeskRejected(401, "unauthorized", "Bad token."), messages.STATUS_UNAVAILABLE),
+        (HelpDeskUnavailable("connection refused"), response_text("utter_status_unavailable")),
+        (HelpDeskUnavailable("HTTP 503"), response_text("utter_status_unavailable")),
+        (
+            HelpDeskRejected(429, "rate_limited", "Too many."),
+            response_text("utter_status_rate_limited"),
+        ),
+        (
+            HelpDeskRejected(401, "unauthorized", "Bad token."),
+            response_text("utter_status_unavailable"),
+        ),
     ],
 )
 async def test_a_status_check_that_fails_apologises_plainly(
@@ -435,7 +448,7 @@ async def test_a_status_check_without_reference_asks_to_start_again(
     helpdesk = FakeHelpDesk()
     _, dispatcher = await check(helpdesk, status_tracker(None, "jane@example.com"), domain)
     assert helpdesk.status_calls == []
-    assert texts(dispatcher) == messages.STATUS_NEEDS_REFERENCE_AND_EMAIL
+    assert texts(dispatcher) == response_text("utter_status_needs_reference_and_email")
 
 
 # --- cancelling -----------------------------------------------------------------------------
@@ -448,4 +461,4 @@ async def test_cancel_stops_the_form_and_forgets_everything_typed(domain: dict[s
     assert SlotSet("requested_slot", None) in events
     for slot in ["requester_name", "email", "details", "status_reference", "status_email"]:
         assert SlotSet(slot, None) in events
-    assert texts(dispatcher) == messages.REQUEST_CANCELLED
+    assert texts(dispatcher) == response_text("utter_request_cancelled")

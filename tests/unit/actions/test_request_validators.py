@@ -3,6 +3,7 @@ from typing import Optional
 import pytest
 
 from actions.validators import (
+    is_explicit_cancel,
     is_skip_answer,
     normalize_details,
     normalize_email,
@@ -64,6 +65,16 @@ def test_references(text: Optional[str], expected: Optional[str]) -> None:
         ("Sarah O'Connor", "Sarah O'Connor"),
         ("Anna-Lena Schmidt", "Anna-Lena Schmidt"),
         ("山田 太郎", "山田 太郎"),
+        ("Maria de la Cruz", "Maria de la Cruz"),
+        ("my name is Jane Doe", "Jane Doe"),
+        ("I'm Erin Example.", "Erin Example"),
+        ("are you a bot?", None),
+        ("what's the weather tomorrow", None),
+        ("actually I just want to correct my address", None),
+        ("can I talk to a real person", None),
+        ("tell me a joke", None),
+        ("Jane Doe, Main Street 5", None),
+        ("one two three four five six seven", None),
         ("jane@example.com", None),
         ("12345", None),
         ("R2D2", None),
@@ -120,3 +131,22 @@ def test_services(text: str, expected: Optional[str]) -> None:
 )
 def test_details(text: Optional[str], expected: Optional[str]) -> None:
     assert normalize_details(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "cancels"),
+    [
+        ("cancel", True),
+        ("Stop!", True),
+        ("never mind", True),
+        ("Forget it.", True),
+        ("I’ve changed my mind", True),
+        ("stop sending me emails", False),
+        ("stop using my address for marketing", False),
+        ("cancel my newsletter subscription please", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_an_explicit_cancel_stops_a_form(text: Optional[str], cancels: bool) -> None:
+    assert is_explicit_cancel(text) is cancels

@@ -1,0 +1,132 @@
+"""A Rasa NLU component that turns an unsure answer into `nlu_fallback` instead of a guess.
+
+The answer selector always picks some FAQ topic, and the intent classifier always picks some
+intent. A privacy assistant that states the wrong thing about someone's rights is worse than
+one that says it is unsure, so after both have run this component checks three things:
+
+- the chance of the chosen answer (P(faq) x P(topic | faq)) is at least `answer_min_confidence`;
+- the chosen topic leads the next one by at least `answer_min_margin`;
+- a request (request_*, check_request_status) leads the FAQ reading of the same message by at
+  least `request_min_margin`: "how do you handle complaints?" must not open a complaint.
+
+When one fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
+`unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
+the closest topics, and the request, as buttons. The thresholds are chosen by cross-validation on
+the training data (scripts/choose_thresholds.py, docs/trainers-guide.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.training_data.message import Message
+
+FAQ_INTENT = "faq"
+STATUS_INTENT = "check_request_status"
+REQUEST_PREFIX = "request_"
+UNSURE_REASON = "unsure_reason"
+ANSWER_MIN_CONFIDENCE = "answer_min_confidence"
+ANSWER_MIN_MARGIN = "answer_min_margin"
+REQUEST_MIN_MARGIN = "request_min_margin"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer_min_confidence: float = 0.0
+    answer_min_margin: float = 0.0
+    request_min_margin: float = 0.0
+
+    @staticmethod
+    def from_config(config: Mapping[str, Any]) -> Thresholds:
+        values = {}
+        for key in (ANSWER_MIN_CONFIDENCE, ANSWER_MIN_MARGIN, REQUEST_MIN_MARGIN):
+            value = config.get(key, 0.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"'{key}' must be a number from 0 to 1, got {value!r}.")
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"'{key}' must be a number from 0 to 1, got {value!r}.")
+            values[key] = float(value)
+        return Thresholds(**values)
+
+
+def is_request(intent: str) -> bool:
+    return intent.startswith(REQUEST_PREFIX) or intent == STATUS_INTENT
+
+
+def unsure_reason(
+    intent_ranking: Sequence[Mapping[str, Any]],
+    answer_ranking: Sequence[Mapping[str, Any]],
+    thresholds: Thresholds,
+) -> str | None:
+    """Why the prediction should not be acted on, or None when it is clear enough."""
+    ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    if not ranked:
+        return None
+    top_name = str(ranked[0].get("name"))
+    top_confidence = float(ranked[0].get("confidence") or 0.0)
+    if top_name == FAQ_INTENT and answer_ranking:
+        best = float(answer_ranking[0].get("confidence") or 0.0)
+        second = float(answer_ranking[1].get("confidence") or 0.0) if len(answer_ranking) > 1 else 0
+        if top_confidence * best < thresholds.answer_min_confidence:
+            return "answer_confidence"
+        if best - second < thresholds.answer_min_margin:
+            return "answer_margin"
+    elif is_request(top_name):
+        faq = next(
+            (float(r.get("confidence") or 0) for r in ranked if r.get("name") == FAQ_INTENT), 0
+        )
+        if top_confidence - faq < thresholds.request_min_margin:
+            return "request_or_question"
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class AnswerConfidenceGate(GraphComponent):
+    """Predicts `nlu_fallback` when the answer or the request reading is unsure."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {ANSWER_MIN_CONFIDENCE: 0.0, ANSWER_MIN_MARGIN: 0.0, REQUEST_MIN_MARGIN: 0.0}
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._thresholds = Thresholds.from_config({**self.get_default_config(), **config})
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> AnswerConfidenceGate:
+        return cls(config)
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        Thresholds.from_config({**cls.get_default_config(), **config})
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = message.get("intent") or {}
+            if intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME:
+                continue
+            selector = (message.get("response_selector") or {}).get(FAQ_INTENT) or {}
+            reason = unsure_reason(
+                message.get("intent_ranking") or [], selector.get("ranking") or [], self._thresholds
+            )
+            if reason is None:
+                continue
+            fallback = {
+                "name": DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                "confidence": intent.get("confidence"),
+            }
+            message.set("intent", fallback, add_to_output=True)
+            message.set("intent_ranking", [fallback, *(message.get("intent_ranking") or [])])
+            message.set(UNSURE_REASON, reason, add_to_output=True)
+        return messages
