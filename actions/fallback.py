@@ -19,6 +19,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 RETRIEVAL_INTENT = "faq"
+# Set by bot.nlu.answer_confidence_gate (not imported: the action server does not load Rasa NLU).
+UNSURE_REASON = "unsure_reason"
+REQUEST_OR_QUESTION = "request_or_question"
 MAX_SUGGESTIONS = 3
 # Requests are offered only when NLU leaned towards them at least this much.
 MIN_REQUEST_CONFIDENCE = 0.2
@@ -214,6 +217,15 @@ def has_candidates(latest_message: Mapping[str, Any]) -> bool:
     return bool(closest_faq_topics(latest_message, 1)) or likely_request(latest_message) is not None
 
 
+def response_for(latest_message: Mapping[str, Any]) -> str:
+    """What to say above the buttons: which reading is unsure, or ask for other words."""
+    if not has_candidates(latest_message):
+        return "utter_ask_rephrase"
+    if latest_message.get(UNSURE_REASON) == REQUEST_OR_QUESTION and likely_request(latest_message):
+        return "utter_request_or_question"
+    return "utter_unsure_topics"
+
+
 class ActionSuggestTopics(Action):
     def name(self) -> str:
         return "action_suggest_topics"
@@ -225,7 +237,7 @@ class ActionSuggestTopics(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         latest_message = tracker.latest_message or {}
-        response = "utter_unsure_topics" if has_candidates(latest_message) else "utter_ask_rephrase"
+        response = response_for(latest_message)
         buttons = [suggestion.as_button() for suggestion in suggestions_for(latest_message)]
         dispatcher.utter_message(response=response, buttons=buttons)
         return []

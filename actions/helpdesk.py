@@ -131,7 +131,7 @@ def _rejection(status: int, body: Any) -> HelpDeskRejected:
     return error_class(
         status,
         _as_text(payload.get("error")) or f"http_{status}",
-        _as_text(payload.get("message")) or "The help desk refused the request.",
+        _as_text(payload.get("message")) or "no reason given",
         {str(key): _as_text(value) for key, value in fields.items()}
         if isinstance(fields, dict)
         else None,

@@ -226,3 +226,36 @@ def test_button_titles_are_short_and_payloads_are_questions_or_intents() -> None
     for suggestion in [*FAQ_TOPICS.values(), *REQUEST_SUGGESTIONS.values()]:
         assert 0 < len(suggestion.title) <= 40, suggestion.title
         assert suggestion.payload.endswith("?") or suggestion.payload.startswith("/")
+
+
+async def test_a_request_that_may_be_a_question_asks_which_one_is_meant(
+    domain: dict[str, Any],
+) -> None:
+    latest = message(ranking(("queries_complaints", 0.6), ("individual_rights", 0.2)))
+    latest["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "request_complaint", "confidence": 0.5},
+        {"name": "faq", "confidence": 0.45},
+    ]
+    latest["unsure_reason"] = "request_or_question"
+    [reply] = await run_action(latest, domain)
+    assert reply["text"] == response_text("utter_request_or_question")
+    payloads = [button["payload"] for button in reply["buttons"]]
+    assert payloads[0] == "/request_complaint"
+    assert FAQ_TOPICS["queries_complaints"].payload in payloads
+    assert payloads[-1] == HELP_DESK.payload
+
+
+def test_the_reason_key_matches_the_nlu_gate() -> None:
+    from actions import fallback
+    from bot.nlu import answer_confidence_gate
+
+    assert fallback.UNSURE_REASON == answer_confidence_gate.UNSURE_REASON
+    assert (
+        answer_confidence_gate.unsure_reason(
+            [{"name": "request_complaint", "confidence": 0.5}, {"name": "faq", "confidence": 0.45}],
+            [],
+            answer_confidence_gate.Thresholds(request_min_margin=0.1),
+        )
+        == fallback.REQUEST_OR_QUESTION
+    )

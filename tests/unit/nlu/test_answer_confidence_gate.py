@@ -1,0 +1,82 @@
+"""The gate turns unsure answers and unsure requests into nlu_fallback, and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.answer_confidence_gate import AnswerConfidenceGate, Thresholds, unsure_reason
+
+GATE = Thresholds(answer_min_confidence=0.5, answer_min_margin=0.2, request_min_margin=0.3)
+
+
+def intents(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def answers(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
+    return [{"intent_response_key": f"faq/{t}", "confidence": c} for t, c in pairs]
+
+
+@pytest.mark.parametrize(
+    ("intent_ranking", "answer_ranking", "reason"),
+    [
+        (intents(("faq", 0.95)), answers(("cookies", 0.9), ("law", 0.05)), None),
+        (intents(("faq", 0.6)), answers(("cookies", 0.7), ("law", 0.2)), "answer_confidence"),
+        (intents(("faq", 0.99)), answers(("cookies", 0.55), ("law", 0.4)), "answer_margin"),
+        (intents(("request_erasure", 0.9), ("faq", 0.05)), [], None),
+        (intents(("request_complaint", 0.5), ("faq", 0.4)), [], "request_or_question"),
+        (intents(("check_request_status", 0.55), ("faq", 0.4)), [], "request_or_question"),
+        (intents(("greet", 0.5), ("faq", 0.45)), answers(("cookies", 0.2)), None),
+        (intents(("nlu_fallback", 0.3), ("faq", 0.95)), answers(("cookies", 0.9)), None),
+        ([], [], None),
+    ],
+)
+def test_unsure_reason(
+    intent_ranking: list[dict[str, Any]], answer_ranking: list[dict[str, Any]], reason: str | None
+) -> None:
+    assert unsure_reason(intent_ranking, answer_ranking, GATE) == reason
+
+
+def test_zero_thresholds_never_intervene() -> None:
+    assert (
+        unsure_reason(intents(("faq", 0.01)), answers(("a", 0.01), ("b", 0.01)), Thresholds())
+        is None
+    )
+
+
+def parsed(intent_ranking: list[dict[str, Any]], answer_ranking: list[dict[str, Any]]) -> Message:
+    message = Message(data={"text": "is my data sold?"})
+    message.set("intent", intent_ranking[0], add_to_output=True)
+    message.set("intent_ranking", intent_ranking, add_to_output=True)
+    message.set("response_selector", {"faq": {"ranking": answer_ranking}}, add_to_output=True)
+    return message
+
+
+def test_an_unsure_answer_becomes_nlu_fallback_and_keeps_the_rankings() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("faq", 0.99), ("request_stop_use", 0.01))
+    [message] = gate.process([parsed(ranking, answers(("selling", 0.55), ("sharing", 0.4)))])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("unsure_reason") == "answer_margin"
+    assert [r["name"] for r in message.get("intent_ranking")] == [
+        "nlu_fallback",
+        "faq",
+        "request_stop_use",
+    ]
+    assert message.get("response_selector")["faq"]["ranking"][0]["confidence"] == 0.55
+
+
+def test_a_clear_answer_passes_unchanged() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    [message] = gate.process([parsed(intents(("faq", 0.97)), answers(("cookies", 0.95)))])
+    assert message.get("intent")["name"] == "faq"
+    assert message.get("unsure_reason") is None
+
+
+@pytest.mark.parametrize("bad", [{"answer_min_margin": 1.5}, {"request_min_margin": "high"}])
+def test_bad_thresholds_are_refused_with_the_key_named(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        AnswerConfidenceGate.validate_config(bad)
