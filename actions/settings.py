@@ -10,8 +10,10 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
+from bot.contract import DEVELOPMENT_SERVICE_TOKEN
+
 DEFAULT_URL = "http://localhost:8000"
-DEFAULT_SERVICE_TOKEN = "local-dev-service-token"
+DEFAULT_SERVICE_TOKEN = DEVELOPMENT_SERVICE_TOKEN
 DEFAULT_TIMEOUT_SECONDS = 3.0
 DEFAULT_RETRIES = 2
 

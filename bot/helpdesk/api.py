@@ -10,6 +10,7 @@ from typing import Any
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
+from bot.contract import parse_reference
 from bot.helpdesk.auth import (
     bearer_token,
     service_only,
@@ -19,7 +20,6 @@ from bot.helpdesk.auth import (
 from bot.helpdesk.errors import api_error
 from bot.helpdesk.mail import schedule_new_ticket_email
 from bot.helpdesk.models import STATUS_LABELS, Ticket, TicketDetail, TicketFilter
-from bot.helpdesk.references import normalise_reference
 from bot.helpdesk.repository import IdempotencyConflict, TicketNotFound, request_fingerprint
 from bot.helpdesk.transitions import TransitionRefused, next_statuses
 from bot.helpdesk.validation import (
@@ -135,7 +135,7 @@ def create_api_blueprint() -> Blueprint:
     @service_only
     async def ticket_status(request: Request, reference: str) -> HTTPResponse:
         email = (request.args.get("email") or "").strip()
-        canonical = normalise_reference(reference) or reference.strip().upper()[:32]
+        canonical = parse_reference(reference) or reference.strip().upper()[:32]
         ctx = request.app.ctx
         by_client = ctx.status_limiter_by_client.hit(request.ip or "unknown")
         by_reference = ctx.status_limiter_by_reference.hit(canonical)

@@ -2,57 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.contract import OPEN_STATUSES as OPEN_STATUSES
+from bot.contract import REQUEST_TYPE_TITLES, RequestType
+from bot.contract import STATUS_LABELS as STATUS_LABELS
+from bot.contract import Origin as Origin
+from bot.contract import Status as Status
 
-class TicketType(str, enum.Enum):
-    DISCLOSURE = "disclosure"
-    CORRECTION = "correction"
-    STOP_USE = "stop_use"
-    ERASURE = "erasure"
-    STOP_THIRD_PARTY_PROVISION = "stop_third_party_provision"
-    INQUIRY = "inquiry"
-    COMPLAINT = "complaint"
-
-
-class Status(str, enum.Enum):
-    NEW = "new"
-    IDENTITY_CHECK = "identity_check"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-
-
-class Origin(str, enum.Enum):
-    CHAT = "chat"
-    CONSOLE = "console"
-
-
-TYPE_LABELS = {
-    TicketType.DISCLOSURE: "Disclosure",
-    TicketType.CORRECTION: "Correction",
-    TicketType.STOP_USE: "Stop use",
-    TicketType.ERASURE: "Erasure",
-    TicketType.STOP_THIRD_PARTY_PROVISION: "Stop third-party provision",
-    TicketType.INQUIRY: "Inquiry",
-    TicketType.COMPLAINT: "Complaint",
-}
-
-# What the customer is told about each status (through the bot).
-STATUS_LABELS = {
-    Status.NEW: "We have received your request",
-    Status.IDENTITY_CHECK: "We are verifying your identity",
-    Status.IN_PROGRESS: "We are working on your request",
-    Status.COMPLETED: "Your request has been completed",
-    Status.REJECTED: "We could not carry out your request; we have written to you with the reasons",
-    Status.WITHDRAWN: "Your request was withdrawn",
-}
-
-OPEN_STATUSES = frozenset({Status.NEW, Status.IDENTITY_CHECK, Status.IN_PROGRESS})
+# The help desk calls a request type a ticket type; the names and labels are the contract's.
+TicketType = RequestType
+TYPE_LABELS = REQUEST_TYPE_TITLES
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.contract import DEVELOPMENT_SERVICE_TOKEN
+
 DEVELOPMENT_SECRET_KEY = "development-only-helpdesk-secret-key-change-me"
 DEFAULT_DATABASE_URL = "sqlite:///var/helpdesk.db"
 
@@ -47,7 +49,7 @@ class Settings:
     """Everything the help desk needs to know about its surroundings."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    service_token: str = "local-dev-service-token"
+    service_token: str = DEVELOPMENT_SERVICE_TOKEN
     due_days: int = 14
     secret_key: str = DEVELOPMENT_SECRET_KEY
     secure_cookies: bool = False

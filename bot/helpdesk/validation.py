@@ -6,28 +6,22 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.contract import (
+    EXCERPT_SENDERS,
+    MAX_EXCERPT_MESSAGES,
+    MAX_EXCERPT_TEXT,
+    MAX_FIELD_LENGTHS,
+    is_email,
+)
 from bot.helpdesk.models import ExcerptMessage, NewTicket, Origin, Status, TicketType
 
-MAX_LENGTHS = {
-    "requester_name": 200,
-    "email": 254,
-    "phone": 40,
-    "membership_id": 64,
-    "service": 200,
-    "details": 5000,
-    "conversation_id": 200,
-}
-MAX_EXCERPT_MESSAGES = 50
-MAX_EXCERPT_TEXT = 2000
 MAX_NOTE_LENGTH = 5000
 MAX_ASSIGNEE_LENGTH = 100
 MAX_IDEMPOTENCY_KEY = 200
-EXCERPT_SENDERS = ("customer", "bot", "staff")
 REQUIRED = ("type", "requester_name", "email", "details")
 OPTIONAL = ("phone", "membership_id", "service", "conversation_id")
 KNOWN_FIELDS = frozenset((*REQUIRED, *OPTIONAL, "origin", "conversation_excerpt"))
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PRINTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
@@ -50,8 +44,8 @@ def _text(
         errors[name] = "must be a string"
         return None
     value = value.strip()
-    if len(value) > MAX_LENGTHS[name]:
-        errors[name] = f"must be at most {MAX_LENGTHS[name]} characters"
+    if len(value) > MAX_FIELD_LENGTHS[name]:
+        errors[name] = f"must be at most {MAX_FIELD_LENGTHS[name]} characters"
         return None
     if CONTROL.search(value) and name != "details":
         errors[name] = "must not contain control characters"
@@ -106,9 +100,9 @@ def parse_new_ticket(payload: Any) -> NewTicket:
         errors[unknown] = "is not a known field"
     ticket_type = _choice(payload.get("type"), TicketType, "type", errors)
     origin = _choice(payload.get("origin", "chat"), Origin, "origin", errors)
-    values = {name: _text(payload, name, errors, name in REQUIRED) for name in MAX_LENGTHS}
+    values = {name: _text(payload, name, errors, name in REQUIRED) for name in MAX_FIELD_LENGTHS}
     email = values["email"]
-    if email is not None and not EMAIL.match(email):
+    if email is not None and not is_email(email):
         errors["email"] = "must be a valid email address such as jane@example.com"
     excerpt = _excerpt(payload.get("conversation_excerpt"), errors)
     if errors:
