@@ -21,7 +21,7 @@ from bot.helpdesk.repository import (
     TicketRepository,
 )
 from bot.helpdesk.settings import Settings
-from bot.site import create_site_blueprint
+from bot.site import SiteSettings, create_site_blueprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REQUEST_MAX_SIZE = 1_000_000  # no legitimate ticket comes close to 1 MB
@@ -29,13 +29,18 @@ REQUEST_MAX_SIZE = 1_000_000  # no legitimate ticket comes close to 1 MB
 
 def create_app(
     settings: Settings | None = None,
-    name: str = "helpdesk",
+    site: SiteSettings | None = None,
     *,
+    name: str = "helpdesk",
     tickets: TicketRepository | None = None,
     staff: StaffRepository | None = None,
 ) -> Sanic:
-    """Build the help desk. Passing both repositories (unit tests) means no database engine."""
-    settings = settings or Settings.from_env()
+    """Build the help desk and the public site from their settings (local defaults if None).
+
+    Nothing is read from the environment here: `helpdesk serve` reads it and passes it in.
+    Passing both repositories (unit tests) means no database engine.
+    """
+    settings = settings or Settings()
     app = Sanic(name, error_handler=HelpdeskErrorHandler())
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
     app.ctx.settings = settings
@@ -58,8 +63,8 @@ def create_app(
     app.blueprint(create_console_blueprint())
     app.static("/helpdesk/static", str(PACKAGE_DIR / "static"), name="console_static")
 
-    # The public page with the policy and the chat widget (RASA_URL from the environment).
-    app.blueprint(create_site_blueprint())
+    # The public page with the policy and the chat widget.
+    app.blueprint(create_site_blueprint(site or SiteSettings()))
 
     @app.before_server_start
     async def open_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

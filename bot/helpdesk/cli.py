@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +15,9 @@ from bot.helpdesk.auth import hash_password
 from bot.helpdesk.db import create_engine, migrate
 from bot.helpdesk.repository import SqlStaffRepository
 from bot.helpdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.site.settings import SiteSettings
 
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
 MIN_PASSWORD_LENGTH = 10
@@ -79,7 +83,7 @@ def create_staff(settings: Settings, username: str, from_stdin: bool) -> int:
     return 0
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
+def serve(settings: Settings, site: SiteSettings, host: str, port: int) -> int:
     from bot.helpdesk.app import create_app
 
     migrate(settings.database_url)
@@ -91,7 +95,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
             "  .venv/bin/helpdesk create-staff --username <your-name>",
             flush=True,
         )
-    create_app(settings).run(host=host, port=port, access_log=False, motd=False)
+    create_app(settings, site).run(host=host, port=port, access_log=False, motd=False)
     return 0
 
 
@@ -104,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-staff":
         return create_staff(settings, args.username, args.password_stdin)
-    return serve(settings, args.host, args.port)
+    from bot.site.settings import SiteSettings  # the web app is only loaded to serve it
+
+    return serve(settings, SiteSettings.from_env(), args.host, args.port)
 
 
 if __name__ == "__main__":
