@@ -9,11 +9,9 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-
-from bot.helpdesk.auth import hash_password
+from bot.helpdesk import services
 from bot.helpdesk.db import create_engine, migrate
-from bot.helpdesk.repository import SqlStaffRepository
+from bot.helpdesk.repository import AlreadyStored, SqlStaffRepository
 from bot.helpdesk.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,10 +46,10 @@ async def _count_staff(database_url: str) -> int:
         await engine.dispose()
 
 
-async def _add_staff(database_url: str, username: str, password_hash: str) -> None:
+async def _add_staff(database_url: str, username: str, password: str) -> None:
     engine = create_engine(database_url)
     try:
-        await SqlStaffRepository(engine).add(username, password_hash)
+        await services.add_staff(SqlStaffRepository(engine), username, password)
     finally:
         await engine.dispose()
 
@@ -75,8 +73,8 @@ def create_staff(settings: Settings, username: str, from_stdin: bool) -> int:
         return 2
     migrate(settings.database_url)
     try:
-        asyncio.run(_add_staff(settings.database_url, username, hash_password(password)))
-    except IntegrityError:
+        asyncio.run(_add_staff(settings.database_url, username, password))
+    except AlreadyStored:
         print(f"A staff account named {username!r} already exists.", file=sys.stderr)
         return 1
     print(f"Created staff account {username!r}.")

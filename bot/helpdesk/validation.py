@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +14,14 @@ from bot.contract import (
     MAX_FIELD_LENGTHS,
     is_email,
 )
-from bot.helpdesk.models import ExcerptMessage, NewTicket, Origin, Status, TicketType
+from bot.helpdesk.models import (
+    ExcerptMessage,
+    NewTicket,
+    Origin,
+    Status,
+    TicketFilter,
+    TicketType,
+)
 
 MAX_NOTE_LENGTH = 5000
 MAX_ASSIGNEE_LENGTH = 100
@@ -26,10 +34,25 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PRINTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
+# The fields of the console's new-ticket form (`form_key` is its idempotency key).
+CONSOLE_TICKET_FIELDS = (
+    "form_key", "type", "requester_name", "email", "phone", "membership_id", "service", "details",
+)  # fmt: skip
+
+
+class InvalidJson(ValueError):
+    """The request body is not JSON at all (a 400, where a wrong field is a 422)."""
+
+
 class ValidationFailed(ValueError):
-    def __init__(self, fields: dict[str, str]) -> None:
+    """What is wrong, by field; `summary` is the one sentence an API error starts with."""
+
+    def __init__(
+        self, fields: dict[str, str], summary: str = "Some fields are missing or invalid."
+    ) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
+        self.summary = summary
 
 
 def _text(
@@ -90,6 +113,21 @@ def _choice(value: Any, enum_type: Any, name: str, errors: dict[str, str]) -> An
     else:
         return enum_type(value)
     return None
+
+
+def parse_json(body: bytes | None) -> Any:
+    try:
+        return json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidJson("The request body is not valid JSON.") from None
+
+
+def console_ticket_form(form: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The console's new-ticket form: its values (to show again) and the ticket request."""
+    values = {name: (form.get(name) or "") for name in CONSOLE_TICKET_FIELDS}
+    payload: dict[str, Any] = {name: values[name] or None for name in CONSOLE_TICKET_FIELDS[1:]}
+    payload["origin"] = Origin.CONSOLE.value
+    return values, payload
 
 
 def parse_new_ticket(payload: Any) -> NewTicket:
@@ -174,6 +212,29 @@ def clean_note(value: Any) -> str:
     if len(value) > MAX_NOTE_LENGTH:
         raise ValidationFailed({"text": f"must be at most {MAX_NOTE_LENGTH} characters"})
     return value.strip()
+
+
+def parse_login(payload: Any) -> tuple[str, str]:
+    """Username and password of a staff API login."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"}, "Send a JSON object.")
+    username, password = payload.get("username"), payload.get("password")
+    missing = {
+        name: "is required"
+        for name, value in (("username", username), ("password", password))
+        if not isinstance(value, str) or not value
+    }
+    if missing:
+        raise ValidationFailed(missing, "Username and password are required.")
+    return str(username), str(password)
+
+
+def parse_ticket_filter(args: Mapping[str, str]) -> TicketFilter:
+    """The queue's filters from a query string."""
+    status, ticket_type, overdue = parse_filters(
+        {name: args.get(name, "") for name in ("status", "type", "overdue")}
+    )
+    return TicketFilter(status=status, type=ticket_type, overdue=overdue)
 
 
 def parse_filters(args: Mapping[str, str]) -> tuple[Status | None, TicketType | None, bool]:

@@ -49,7 +49,7 @@ def test_both_sides_use_the_contracts_request_types_and_labels() -> None:
     assert set(slots.REQUEST_TYPE_LABELS) == {t.value for t in contract.RequestType}
     assert set(slots.REQUEST_TYPE_DESCRIPTIONS) == {t.value for t in contract.RequestType}
     assert set(models.TYPE_LABELS) == set(contract.RequestType)
-    assert set(models.STATUS_LABELS) == set(contract.Status)
+    assert set(contract.STATUS_LABELS) == set(contract.Status)
     assert set(tickets.CLOSED_STATUSES) == {s.value for s in contract.Status} - {
         s.value for s in models.OPEN_STATUSES
     }
