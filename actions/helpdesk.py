@@ -17,6 +17,7 @@ from urllib.parse import quote
 import aiohttp
 
 from actions.settings import HelpDeskSettings
+from bot.contract import Origin
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class TicketRequest:
             "membership_id": None,
             "service": self.service,
             "details": self.details,
-            "origin": "chat",
+            "origin": Origin.CHAT.value,
             "conversation_id": self.conversation_id,
             "conversation_excerpt": [line.as_json() for line in self.conversation_excerpt],
         }

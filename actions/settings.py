@@ -1,17 +1,20 @@
 """Help desk settings for the action server, read from the environment when asked.
 
 Nothing is read at import time: call `helpdesk_settings()` where the value is needed.
-Every variable has a working local default (see docs/architecture.md).
+Every variable has a working local default (see docs/architecture.md); the parsing is
+`bot.settings_env`, shared with the help desk and the site.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Mapping
 
+from bot import settings_env as env_var
+from bot.contract import DEVELOPMENT_SERVICE_TOKEN
+
 DEFAULT_URL = "http://localhost:8000"
-DEFAULT_SERVICE_TOKEN = "local-dev-service-token"
+DEFAULT_SERVICE_TOKEN = DEVELOPMENT_SERVICE_TOKEN
 DEFAULT_TIMEOUT_SECONDS = 3.0
 DEFAULT_RETRIES = 2
 
@@ -24,38 +27,14 @@ class HelpDeskSettings:
     retries: int
 
 
-def _positive_float(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than zero, got {raw!r}")
-    return value
-
-
-def _non_negative_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from error
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {raw!r}")
-    return value
-
-
 def helpdesk_settings(environ: Mapping[str, str] | None = None) -> HelpDeskSettings:
     """The help desk settings from `environ` (the process environment by default)."""
-    env = os.environ if environ is None else environ
+    env = env_var.environment(environ)
     return HelpDeskSettings(
-        url=(env.get("HELPDESK_URL", "").strip() or DEFAULT_URL).rstrip("/"),
-        service_token=env.get("HELPDESK_SERVICE_TOKEN", "").strip() or DEFAULT_SERVICE_TOKEN,
-        timeout_seconds=_positive_float(env, "HELPDESK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
-        retries=_non_negative_int(env, "HELPDESK_RETRIES", DEFAULT_RETRIES),
+        url=env_var.text(env, "HELPDESK_URL", DEFAULT_URL).rstrip("/"),
+        service_token=env_var.text(env, "HELPDESK_SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
+        timeout_seconds=env_var.positive_number(
+            env, "HELPDESK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS
+        ),
+        retries=env_var.integer(env, "HELPDESK_RETRIES", DEFAULT_RETRIES, minimum=0),
     )

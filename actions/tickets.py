@@ -31,11 +31,11 @@ from actions.slots import (
     STATUS_FORM_SLOTS,
     request_type_label,
 )
+from bot.contract import CLOSED_STATUSES, MAX_EXCERPT_TEXT
 
 logger = logging.getLogger(__name__)
 
 EXCERPT_LINES = 8
-CLOSED_STATUSES = ("completed", "rejected", "withdrawn")
 ClientFactory = Callable[[], HelpDeskClient]
 
 # After a failure everything entered stays (try_again re-sends it with the same key), but the
@@ -88,7 +88,7 @@ def conversation_excerpt(
         if kind == "user" and text.startswith("/"):
             continue  # a button payload, not something the customer wrote
         sender = "customer" if kind == "user" else "bot"
-        lines.append(ExcerptLine(sender, text.strip()[:2000], _iso_utc(timestamp)))
+        lines.append(ExcerptLine(sender, text.strip()[:MAX_EXCERPT_TEXT], _iso_utc(timestamp)))
     return lines[-EXCERPT_LINES:]
 
 

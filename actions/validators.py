@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 
-MAX_NAME_LENGTH = 200
-MAX_EMAIL_LENGTH = 254
-MAX_SERVICE_LENGTH = 200
-MIN_DETAILS_LENGTH = 3
-MAX_DETAILS_LENGTH = 5000
-
-# One address: a local part, an "@", and a domain with at least one dot and a 2+ letter ending.
-EMAIL_PATTERN = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+# The field limits, the email pattern and the reference format are the help desk contract's.
+from bot.contract import (
+    EMAIL_PATTERN,
+    MAX_DETAILS_LENGTH,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_SERVICE_LENGTH,
+    MIN_DETAILS_LENGTH,
+    REFERENCE_IN_TEXT,
 )
-# Help desk references look like PR-7KQ2-M9XD.
-REFERENCE_PATTERN = re.compile(r"\bPR[-\s]?([A-Z0-9]{4})[-\s]?([A-Z0-9]{4})\b", re.IGNORECASE)
+from bot.contract import normalize_reference as normalize_reference
+
+REFERENCE_PATTERN = REFERENCE_IN_TEXT
+
 SKIP_WORDS = frozenset(
     {
         "skip",
@@ -63,16 +64,6 @@ def normalize_email(text: str | None) -> str | None:
     if not domain:
         return None
     return email
-
-
-def normalize_reference(text: str | None) -> str | None:
-    """A ticket reference in canonical form (PR-XXXX-XXXX), or None when `text` has none."""
-    if not text:
-        return None
-    match = REFERENCE_PATTERN.search(text)
-    if match is None:
-        return None
-    return f"PR-{match.group(1).upper()}-{match.group(2).upper()}"
 
 
 # "my name is Jane Doe" -> "Jane Doe"

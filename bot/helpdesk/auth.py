@@ -8,14 +8,14 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sanic import Request, response
 from sanic.response import HTTPResponse
 
+from bot.helpdesk import services
 from bot.helpdesk.csrf import session_token_matches
 from bot.helpdesk.errors import api_error
 from bot.helpdesk.models import StaffSession
+from bot.helpdesk.settings import Settings
 
 SESSION_COOKIE = "helpdesk_session"
 CSRF_HEADER = "x-csrf-token"
@@ -23,29 +23,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_PATH = "/helpdesk/login"
 
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
-_hasher = PasswordHasher()
-_unknown_user_hash: list[str] = []
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Checks the password; for unknown users it still spends the same time hashing."""
-    if password_hash is None:
-        if not _unknown_user_hash:
-            _unknown_user_hash.append(_hasher.hash("not-a-real-password"))
-        password_hash = _unknown_user_hash[0]
-        try:
-            _hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            pass
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+class CsrfRejected(Exception):
+    """A console form came without the session's CSRF token (expired, or from another site)."""
 
 
 def bearer_token(request: Request) -> str | None:
@@ -61,19 +42,14 @@ def is_service(request: Request) -> bool:
 
 
 async def session_from_cookie(request: Request) -> StaffSession | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    session: StaffSession | None = await request.app.ctx.staff.session(token)
-    return session
+    return await services.staff_session(request.app.ctx.staff, request.cookies.get(SESSION_COOKIE))
 
 
 async def staff_api_session(request: Request) -> StaffSession | None:
     """A staff API token (`Authorization: Bearer`), or the console cookie with a CSRF header."""
     token = bearer_token(request)
     if token is not None:
-        session: StaffSession | None = await request.app.ctx.staff.session(token)
-        return session
+        return await services.staff_session(request.app.ctx.staff, token)
     session = await session_from_cookie(request)
     if session is None:
         return None
@@ -119,6 +95,25 @@ def staff_page(handler: Handler) -> Handler:
     return guarded
 
 
+def staff_form(handler: Handler) -> Handler:
+    """A console form post: a staff session, and the session's CSRF token in the form."""
+
+    @functools.wraps(handler)
+    async def checked(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        token = request.ctx.session.csrf_token
+        if not session_token_matches(token, request.form.get("csrf_token")):
+            raise CsrfRejected()
+        return await handler(request, *args, **kwargs)
+
+    return staff_page(checked)
+
+
+def staff_name(request: Request) -> str:
+    """Who is acting, for the audit trail (behind staff_api, staff_page or staff_form)."""
+    name: str = request.ctx.session.staff.username
+    return name
+
+
 def set_cookie(
     resp: HTTPResponse, name: str, value: str, secure: bool, max_age: int | None = None
 ) -> None:
@@ -131,6 +126,11 @@ def set_cookie(
         cookie["secure"] = True
     if max_age is not None:
         cookie["max-age"] = max_age
+
+
+def set_session_cookie(resp: HTTPResponse, token: str, settings: Settings) -> None:
+    max_age = settings.session_hours * 3600
+    set_cookie(resp, SESSION_COOKIE, token, settings.secure_cookies, max_age=max_age)
 
 
 def clear_cookie(resp: HTTPResponse, name: str, secure: bool) -> None:

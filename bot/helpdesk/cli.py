@@ -7,13 +7,15 @@ import asyncio
 import getpass
 import re
 import sys
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-
-from bot.helpdesk.auth import hash_password
+from bot.helpdesk import services
 from bot.helpdesk.db import create_engine, migrate
-from bot.helpdesk.repository import SqlStaffRepository
+from bot.helpdesk.repository import AlreadyStored, SqlStaffRepository
 from bot.helpdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.site.settings import SiteSettings
 
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
 MIN_PASSWORD_LENGTH = 10
@@ -44,10 +46,10 @@ async def _count_staff(database_url: str) -> int:
         await engine.dispose()
 
 
-async def _add_staff(database_url: str, username: str, password_hash: str) -> None:
+async def _add_staff(database_url: str, username: str, password: str) -> None:
     engine = create_engine(database_url)
     try:
-        await SqlStaffRepository(engine).add(username, password_hash)
+        await services.add_staff(SqlStaffRepository(engine), username, password)
     finally:
         await engine.dispose()
 
@@ -71,15 +73,15 @@ def create_staff(settings: Settings, username: str, from_stdin: bool) -> int:
         return 2
     migrate(settings.database_url)
     try:
-        asyncio.run(_add_staff(settings.database_url, username, hash_password(password)))
-    except IntegrityError:
+        asyncio.run(_add_staff(settings.database_url, username, password))
+    except AlreadyStored:
         print(f"A staff account named {username!r} already exists.", file=sys.stderr)
         return 1
     print(f"Created staff account {username!r}.")
     return 0
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
+def serve(settings: Settings, site: SiteSettings, host: str, port: int) -> int:
     from bot.helpdesk.app import create_app
 
     migrate(settings.database_url)
@@ -91,7 +93,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
             "  .venv/bin/helpdesk create-staff --username <your-name>",
             flush=True,
         )
-    create_app(settings).run(host=host, port=port, access_log=False, motd=False)
+    create_app(settings, site).run(host=host, port=port, access_log=False, motd=False)
     return 0
 
 
@@ -104,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-staff":
         return create_staff(settings, args.username, args.password_stdin)
-    return serve(settings, args.host, args.port)
+    from bot.site.settings import SiteSettings  # the web app is only loaded to serve it
+
+    return serve(settings, SiteSettings.from_env(), args.host, args.port)
 
 
 if __name__ == "__main__":

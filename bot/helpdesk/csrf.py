@@ -5,8 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 LOGIN_NONCE_COOKIE = "helpdesk_login_nonce"
+
+
+class LoginFormExpired(Exception):
+    """The login form's signed token is missing or does not match its cookie."""
 
 
 def new_nonce() -> str:
@@ -26,3 +32,9 @@ def login_token_matches(secret_key: str, nonce: str | None, submitted: str | Non
 
 def session_token_matches(expected: str, submitted: str | None) -> bool:
     return bool(submitted) and hmac.compare_digest(expected, str(submitted))
+
+
+def check_login_form(secret_key: str, nonce: str | None, form: Mapping[str, Any]) -> None:
+    """Raises LoginFormExpired unless the form carries the token signed for this cookie."""
+    if not login_token_matches(secret_key, nonce, form.get("csrf_token")):
+        raise LoginFormExpired()

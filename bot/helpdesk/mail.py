@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 from sanic import Sanic
 
+from bot.helpdesk import services
 from bot.helpdesk.models import TYPE_LABELS, Ticket
 from bot.helpdesk.repository import TicketRepository
 from bot.helpdesk.settings import Settings
@@ -63,7 +64,7 @@ async def notify_new_ticket(settings: Settings, tickets: TicketRepository, ticke
     else:
         outcome, detail = True, f"sent to {settings.mail_to}"
     try:
-        await tickets.record_notification(ticket.reference, outcome, detail)
+        await services.record_notification(tickets, ticket.reference, outcome, detail)
     except Exception:
         log.exception("Could not record the email outcome for %s", ticket.reference)
 

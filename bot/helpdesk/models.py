@@ -1,58 +1,34 @@
-"""The help desk's domain: tickets, notes, audit trail, staff accounts (no database here)."""
+"""The help desk's domain: tickets, notes, audit trail, staff accounts (no database here).
+
+The rules about a ticket live here, next to it: when it is due, how it may change, and what
+the audit trail says about each change. A change is computed as a `Change` (the ticket after
+it, its audit entry, and a note if one was written); the repository only stores it.
+"""
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bot.contract import OPEN_STATUSES, REQUEST_TYPE_TITLES, Origin, RequestType, Status
+from bot.helpdesk.transitions import check_transition
 
-class TicketType(str, enum.Enum):
-    DISCLOSURE = "disclosure"
-    CORRECTION = "correction"
-    STOP_USE = "stop_use"
-    ERASURE = "erasure"
-    STOP_THIRD_PARTY_PROVISION = "stop_third_party_provision"
-    INQUIRY = "inquiry"
-    COMPLAINT = "complaint"
+SYSTEM_ACTOR = "system"
 
-
-class Status(str, enum.Enum):
-    NEW = "new"
-    IDENTITY_CHECK = "identity_check"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
+# The help desk calls a request type a ticket type; the names and labels are the contract's.
+TicketType = RequestType
+TYPE_LABELS = REQUEST_TYPE_TITLES
 
 
-class Origin(str, enum.Enum):
-    CHAT = "chat"
-    CONSOLE = "console"
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
-TYPE_LABELS = {
-    TicketType.DISCLOSURE: "Disclosure",
-    TicketType.CORRECTION: "Correction",
-    TicketType.STOP_USE: "Stop use",
-    TicketType.ERASURE: "Erasure",
-    TicketType.STOP_THIRD_PARTY_PROVISION: "Stop third-party provision",
-    TicketType.INQUIRY: "Inquiry",
-    TicketType.COMPLAINT: "Complaint",
-}
-
-# What the customer is told about each status (through the bot).
-STATUS_LABELS = {
-    Status.NEW: "We have received your request",
-    Status.IDENTITY_CHECK: "We are verifying your identity",
-    Status.IN_PROGRESS: "We are working on your request",
-    Status.COMPLETED: "Your request has been completed",
-    Status.REJECTED: "We could not carry out your request; we have written to you with the reasons",
-    Status.WITHDRAWN: "Your request was withdrawn",
-}
-
-OPEN_STATUSES = frozenset({Status.NEW, Status.IDENTITY_CHECK, Status.IN_PROGRESS})
+class TicketNotFound(LookupError):
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"There is no ticket {reference}.")
+        self.reference = reference
 
 
 @dataclass(frozen=True)
@@ -101,12 +77,58 @@ class Ticket:
     assignee: str | None = None
     notified_at: datetime | None = None
 
+    @classmethod
+    def open(cls, new: NewTicket, reference: str, now: datetime, due_days: int) -> Ticket:
+        """A new ticket: status `new`, due `due_days` after it was opened."""
+        return cls(
+            reference=reference, type=new.type, status=Status.NEW,
+            requester_name=new.requester_name, email=new.email, details=new.details,
+            origin=new.origin, created_at=now, updated_at=now,
+            due_at=now + timedelta(days=due_days), phone=new.phone,
+            membership_id=new.membership_id, service=new.service,
+            conversation_id=new.conversation_id, conversation_excerpt=new.conversation_excerpt,
+        )  # fmt: skip
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
     def is_overdue(self, now: datetime) -> bool:
         return self.is_open and self.due_at < now
+
+    def matches_email(self, email: str) -> bool:
+        """Customers prove which ticket is theirs with its email address, in any case."""
+        return bool(email) and self.email.lower() == email.lower()
+
+    def moved_to(self, status: Status, actor: str, now: datetime) -> Change:
+        """Raises TransitionRefused unless the workflow allows the move."""
+        check_transition(self.status, status)
+        moved = {"from": self.status.value, "to": status.value}
+        return Change(
+            replace(self, status=status, updated_at=now),
+            AuditEntry(actor, "status_changed", moved, now),
+        )
+
+    def assigned_to(self, assignee: str | None, actor: str, now: datetime) -> Change:
+        return Change(
+            replace(self, assignee=assignee, updated_at=now),
+            AuditEntry(actor, "assignee_changed", {"from": self.assignee, "to": assignee}, now),
+        )
+
+    def noted(self, text: str, actor: str, now: datetime) -> Change:
+        return Change(
+            replace(self, updated_at=now),
+            AuditEntry(actor, "note_added", {"length": len(text)}, now),
+            note=Note(actor, text, now),
+        )
+
+    def notified(self, sent: bool, detail: str, now: datetime) -> Change:
+        """The outcome of the new-ticket email, recorded by the system."""
+        action = "notification_sent" if sent else "notification_failed"
+        return Change(
+            replace(self, notified_at=now) if sent else self,
+            AuditEntry(SYSTEM_ACTOR, action, {"detail": detail}, now),
+        )
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,19 @@ class AuditEntry:
     action: str
     detail: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Change:
+    """A ticket after one change, with the audit entry (and note) that records it."""
+
+    ticket: Ticket
+    audit: AuditEntry
+    note: Note | None = None
+
+
+def opened_entry(ticket: Ticket, actor: str) -> AuditEntry:
+    return AuditEntry(actor, "created", {"type": ticket.type.value}, ticket.created_at)
 
 
 @dataclass(frozen=True)

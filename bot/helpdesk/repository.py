@@ -1,15 +1,18 @@
 """Storage of tickets and staff: a small interface and its SQLAlchemy implementation.
 
-Every change is one transaction, and its audit entry is written in that same transaction,
-so a ticket is never half-written and never changes without a record of who changed it.
+The repository only stores: the rules (who may change what, when a ticket is due, when a
+retry is the same request) are the domain's and the services'. Every change is one
+transaction and its audit entry is written in that same transaction, so a ticket is never
+half-written and never changes without a record of who changed it. `update` locks the
+ticket's row while the domain decides the change, so two concurrent changes cannot both win.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import secrets
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -20,9 +23,8 @@ from bot.helpdesk import tables
 from bot.helpdesk.models import (
     OPEN_STATUSES,
     AuditEntry,
-    CreatedTicket,
+    Change,
     ExcerptMessage,
-    NewTicket,
     Note,
     Origin,
     StaffSession,
@@ -31,81 +33,68 @@ from bot.helpdesk.models import (
     Ticket,
     TicketDetail,
     TicketFilter,
+    TicketNotFound,
     TicketType,
 )
-from bot.helpdesk.references import new_reference
-from bot.helpdesk.transitions import check_transition
-
-REFERENCE_ATTEMPTS = 5
 
 
-class TicketNotFound(LookupError):
-    def __init__(self, reference: str) -> None:
-        super().__init__(f"There is no ticket {reference}.")
-        self.reference = reference
+class AlreadyStored(Exception):
+    """A unique value is taken: a ticket's reference or idempotency key, a staff username."""
 
 
-class IdempotencyConflict(Exception):
-    """The Idempotency-Key was already used for a different request body."""
+@dataclass(frozen=True)
+class KeyedTicket:
+    """The ticket stored under an idempotency key, and the fingerprint of its request."""
+
+    fingerprint: str
+    ticket: Ticket
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+Decide = Callable[[Ticket], Change]
 
 
 class TicketRepository(Protocol):
-    async def create(
-        self, new: NewTicket, actor: str, idempotency_key: str, request_hash: str
-    ) -> CreatedTicket: ...
+    async def add(self, ticket: Ticket, audit: AuditEntry, key: str, fingerprint: str) -> None:
+        """Store a new ticket under an idempotency key; AlreadyStored if either is taken."""
+
+    async def by_key(self, key: str) -> KeyedTicket | None: ...
 
     async def get(self, reference: str) -> Ticket | None: ...
 
     async def detail(self, reference: str) -> TicketDetail | None: ...
 
-    async def list(self, filters: TicketFilter) -> list[Ticket]: ...
+    async def list(self, filters: TicketFilter, now: datetime) -> list[Ticket]: ...
 
-    async def change_status(self, reference: str, status: Status, actor: str) -> Ticket: ...
-
-    async def assign(self, reference: str, assignee: str | None, actor: str) -> Ticket: ...
-
-    async def add_note(self, reference: str, text: str, actor: str) -> Note: ...
-
-    async def record_notification(self, reference: str, sent: bool, detail: str) -> None: ...
+    async def update(self, reference: str, decide: Decide) -> Change:
+        """Store `decide(current ticket)`, atomically; TicketNotFound if there is none."""
 
 
 class StaffRepository(Protocol):
-    async def add(self, username: str, password_hash: str) -> StaffUser: ...
+    async def add(self, username: str, password_hash: str, created_at: datetime) -> StaffUser: ...
 
     async def password_hash(self, username: str) -> tuple[StaffUser, str] | None: ...
 
     async def count(self) -> int: ...
 
-    async def open_session(self, staff: StaffUser, lifetime: timedelta) -> tuple[str, str]: ...
+    async def add_session(self, token: str, session: StaffSession, created_at: datetime) -> None:
+        """Store a session under its token, dropping sessions that expired before `created_at`."""
 
     async def session(self, token: str) -> StaffSession | None: ...
 
     async def close_session(self, token: str) -> None: ...
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def _ticket_from_row(row: Any) -> Ticket:
     return Ticket(
-        reference=row.reference,
-        type=TicketType(row.type),
-        status=Status(row.status),
-        requester_name=row.requester_name,
-        email=row.email,
-        details=row.details,
-        origin=Origin(row.origin),
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
-        due_at=_aware(row.due_at),
-        phone=row.phone,
-        membership_id=row.membership_id,
-        service=row.service,
+        reference=row.reference, type=TicketType(row.type), status=Status(row.status),
+        requester_name=row.requester_name, email=row.email, details=row.details,
+        origin=Origin(row.origin), created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at), due_at=_aware(row.due_at), phone=row.phone,
+        membership_id=row.membership_id, service=row.service,
         conversation_id=row.conversation_id,
         conversation_excerpt=tuple(
             ExcerptMessage(m["sender"], m["text"], m.get("timestamp"))
@@ -113,99 +102,63 @@ def _ticket_from_row(row: Any) -> Ticket:
         ),
         assignee=row.assignee,
         notified_at=_aware(row.notified_at) if row.notified_at else None,
-    )
+    )  # fmt: skip
+
+
+def _ticket_values(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "reference": ticket.reference, "type": ticket.type.value, "status": ticket.status.value,
+        "requester_name": ticket.requester_name, "email": ticket.email, "phone": ticket.phone,
+        "membership_id": ticket.membership_id, "service": ticket.service,
+        "details": ticket.details, "origin": ticket.origin.value,
+        "conversation_id": ticket.conversation_id,
+        "conversation_excerpt": [m.as_dict() for m in ticket.conversation_excerpt],
+        "assignee": ticket.assignee, "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at, "due_at": ticket.due_at,
+        "notified_at": ticket.notified_at,
+    }  # fmt: skip
+
+
+async def _add_audit(conn: AsyncConnection, ticket_id: int, entry: AuditEntry) -> None:
+    await conn.execute(
+        tables.audit_entries.insert().values(
+            ticket_id=ticket_id, actor=entry.actor, action=entry.action,
+            detail=entry.detail, created_at=entry.created_at,
+        )
+    )  # fmt: skip
 
 
 class SqlTicketRepository:
-    def __init__(self, engine: AsyncEngine, due_days: int) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._due_days = due_days
 
-    async def _audit(
-        self, conn: AsyncConnection, ticket_id: int, actor: str, action: str, detail: dict[str, Any]
-    ) -> None:
-        await conn.execute(
-            tables.audit_entries.insert().values(
-                ticket_id=ticket_id, actor=actor, action=action, detail=detail, created_at=utcnow()
-            )
-        )
-
-    async def _existing_for_key(self, idempotency_key: str, request_hash: str) -> Ticket | None:
-        keys, t = tables.idempotency_keys, tables.tickets
-        async with self._engine.connect() as conn:
-            row = (
+    async def add(self, ticket: Ticket, audit: AuditEntry, key: str, fingerprint: str) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                result = await conn.execute(tables.tickets.insert().values(_ticket_values(ticket)))
+                ticket_id = result.inserted_primary_key[0]
+                # The unique key makes a concurrent retry fail here, rolling back its ticket.
                 await conn.execute(
-                    sa.select(keys.c.request_hash, t)
-                    .join(t, t.c.id == keys.c.ticket_id)
-                    .where(keys.c.key == idempotency_key)
-                )
-            ).first()
-        if row is None:
-            return None
-        if row.request_hash != request_hash:
-            raise IdempotencyConflict(
-                "This Idempotency-Key was already used for a different request."
-            )
-        return _ticket_from_row(row)
+                    tables.idempotency_keys.insert().values(
+                        key=key, request_hash=fingerprint, ticket_id=ticket_id,
+                        created_at=ticket.created_at,
+                    )
+                )  # fmt: skip
+                await _add_audit(conn, ticket_id, audit)
+        except IntegrityError as error:
+            raise AlreadyStored(ticket.reference) from error
 
-    async def create(
-        self, new: NewTicket, actor: str, idempotency_key: str, request_hash: str
-    ) -> CreatedTicket:
-        existing = await self._existing_for_key(idempotency_key, request_hash)
-        if existing is not None:
-            return CreatedTicket(existing, created=False)
-        for _ in range(REFERENCE_ATTEMPTS):
-            now = utcnow()
-            reference = new_reference()
-            try:
-                async with self._engine.begin() as conn:
-                    result = await conn.execute(
-                        tables.tickets.insert().values(
-                            reference=reference,
-                            type=new.type.value,
-                            status=Status.NEW.value,
-                            requester_name=new.requester_name,
-                            email=new.email,
-                            phone=new.phone,
-                            membership_id=new.membership_id,
-                            service=new.service,
-                            details=new.details,
-                            origin=new.origin.value,
-                            conversation_id=new.conversation_id,
-                            conversation_excerpt=[m.as_dict() for m in new.conversation_excerpt],
-                            created_at=now,
-                            updated_at=now,
-                            due_at=now + timedelta(days=self._due_days),
-                        )
-                    )
-                    ticket_id = result.inserted_primary_key[0]
-                    # The unique key makes a concurrent retry fail here, rolling back its ticket.
-                    await conn.execute(
-                        tables.idempotency_keys.insert().values(
-                            key=idempotency_key,
-                            request_hash=request_hash,
-                            ticket_id=ticket_id,
-                            created_at=now,
-                        )
-                    )
-                    await self._audit(conn, ticket_id, actor, "created", {"type": new.type.value})
-            except IntegrityError:
-                existing = await self._existing_for_key(idempotency_key, request_hash)
-                if existing is not None:
-                    return CreatedTicket(existing, created=False)
-                continue  # a reference collision: draw another
-            ticket = await self.get(reference)
-            assert ticket is not None
-            return CreatedTicket(ticket, created=True)
-        raise RuntimeError("Could not draw an unused ticket reference")
+    async def by_key(self, key: str) -> KeyedTicket | None:
+        keys, t = tables.idempotency_keys, tables.tickets
+        query = sa.select(keys.c.request_hash, t).join(t, t.c.id == keys.c.ticket_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query.where(keys.c.key == key))).first()
+        return KeyedTicket(row.request_hash, _ticket_from_row(row)) if row else None
 
     async def get(self, reference: str) -> Ticket | None:
+        t = tables.tickets
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(tables.tickets).where(tables.tickets.c.reference == reference)
-                )
-            ).first()
+            row = (await conn.execute(sa.select(t).where(t.c.reference == reference))).first()
         return _ticket_from_row(row) if row else None
 
     async def detail(self, reference: str) -> TicketDetail | None:
@@ -229,7 +182,7 @@ class SqlTicketRepository:
                 ],
             )
 
-    async def list(self, filters: TicketFilter) -> list[Ticket]:
+    async def list(self, filters: TicketFilter, now: datetime) -> list[Ticket]:
         t = tables.tickets
         query = sa.select(t).order_by(t.c.due_at, t.c.id).limit(filters.limit)
         if filters.status is not None:
@@ -237,84 +190,36 @@ class SqlTicketRepository:
         if filters.type is not None:
             query = query.where(t.c.type == filters.type.value)
         if filters.overdue:
-            query = query.where(
-                t.c.due_at < utcnow(), t.c.status.in_([s.value for s in OPEN_STATUSES])
-            )
+            query = query.where(t.c.due_at < now, t.c.status.in_([s.value for s in OPEN_STATUSES]))
         async with self._engine.connect() as conn:
             return [_ticket_from_row(row) for row in await conn.execute(query)]
 
-    async def _locked_row(self, conn: AsyncConnection, reference: str) -> Any:
-        query = sa.select(tables.tickets).where(tables.tickets.c.reference == reference)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = (await conn.execute(query)).first()
-        if row is None:
-            raise TicketNotFound(reference)
-        return row
-
-    async def _update(
-        self, reference: str, actor: str, action: str, changes: dict[str, Any], detail: Any
-    ) -> Ticket:
+    async def update(self, reference: str, decide: Decide) -> Change:
+        t = tables.tickets
         async with self._engine.begin() as conn:
-            row = await self._locked_row(conn, reference)
-            audit_detail = detail(row)
+            query = sa.select(t).where(t.c.reference == reference)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            row = (await conn.execute(query)).first()
+            if row is None:
+                raise TicketNotFound(reference)
+            change = decide(_ticket_from_row(row))
             await conn.execute(
-                tables.tickets.update()
-                .where(tables.tickets.c.id == row.id)
-                .values(**changes, updated_at=utcnow())
+                t.update().where(t.c.id == row.id).values(_ticket_values(change.ticket))
             )
-            await self._audit(conn, row.id, actor, action, audit_detail)
-        ticket = await self.get(reference)
-        assert ticket is not None
-        return ticket
-
-    async def change_status(self, reference: str, status: Status, actor: str) -> Ticket:
-        def checked(row: Any) -> dict[str, Any]:
-            check_transition(Status(row.status), status)
-            return {"from": row.status, "to": status.value}
-
-        return await self._update(
-            reference, actor, "status_changed", {"status": status.value}, checked
-        )
-
-    async def assign(self, reference: str, assignee: str | None, actor: str) -> Ticket:
-        return await self._update(
-            reference,
-            actor,
-            "assignee_changed",
-            {"assignee": assignee},
-            lambda row: {"from": row.assignee, "to": assignee},
-        )
-
-    async def add_note(self, reference: str, text: str, actor: str) -> Note:
-        now = utcnow()
-        async with self._engine.begin() as conn:
-            row = await self._locked_row(conn, reference)
-            await conn.execute(
-                tables.ticket_notes.insert().values(
-                    ticket_id=row.id, author=actor, text=text, created_at=now
-                )
-            )
-            await conn.execute(
-                tables.tickets.update().where(tables.tickets.c.id == row.id).values(updated_at=now)
-            )
-            await self._audit(conn, row.id, actor, "note_added", {"length": len(text)})
-        return Note(actor, text, now)
-
-    async def record_notification(self, reference: str, sent: bool, detail: str) -> None:
-        async with self._engine.begin() as conn:
-            row = await self._locked_row(conn, reference)
-            if sent:
+            if change.note is not None:
                 await conn.execute(
-                    tables.tickets.update()
-                    .where(tables.tickets.c.id == row.id)
-                    .values(notified_at=utcnow())
-                )
-            action = "notification_sent" if sent else "notification_failed"
-            await self._audit(conn, row.id, "system", action, {"detail": detail})
+                    tables.ticket_notes.insert().values(
+                        ticket_id=row.id, author=change.note.author, text=change.note.text,
+                        created_at=change.note.created_at,
+                    )
+                )  # fmt: skip
+            await _add_audit(conn, row.id, change.audit)
+        return change
 
 
 def _token_hash(token: str) -> str:
+    """Only a hash of a session token is stored: a copy of the table opens no session."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -322,13 +227,13 @@ class SqlStaffRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def add(self, username: str, password_hash: str) -> StaffUser:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                tables.staff_users.insert().values(
-                    username=username, password_hash=password_hash, created_at=utcnow()
-                )
-            )
+    async def add(self, username: str, password_hash: str, created_at: datetime) -> StaffUser:
+        values = {"username": username, "password_hash": password_hash, "created_at": created_at}
+        try:
+            async with self._engine.begin() as conn:
+                result = await conn.execute(tables.staff_users.insert().values(values))
+        except IntegrityError as error:
+            raise AlreadyStored(username) from error
         return StaffUser(result.inserted_primary_key[0], username)
 
     async def password_hash(self, username: str) -> tuple[StaffUser, str] | None:
@@ -342,49 +247,32 @@ class SqlStaffRepository:
             value = await conn.scalar(sa.select(sa.func.count()).select_from(tables.staff_users))
         return int(value or 0)
 
-    async def open_session(self, staff: StaffUser, lifetime: timedelta) -> tuple[str, str]:
-        """Returns (session token for the cookie, CSRF token for the forms)."""
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        now = utcnow()
+    async def add_session(self, token: str, session: StaffSession, created_at: datetime) -> None:
+        ss = tables.staff_sessions
         async with self._engine.begin() as conn:
+            await conn.execute(ss.delete().where(ss.c.expires_at < created_at))
             await conn.execute(
-                tables.staff_sessions.delete().where(tables.staff_sessions.c.expires_at < now)
-            )
-            await conn.execute(
-                tables.staff_sessions.insert().values(
-                    token_hash=_token_hash(token),
-                    staff_id=staff.id,
-                    csrf_token=csrf,
-                    created_at=now,
-                    expires_at=now + lifetime,
+                ss.insert().values(
+                    token_hash=_token_hash(token), staff_id=session.staff.id,
+                    csrf_token=session.csrf_token, created_at=created_at,
+                    expires_at=session.expires_at,
                 )
-            )
-        return token, csrf
+            )  # fmt: skip
 
     async def session(self, token: str) -> StaffSession | None:
         ss, su = tables.staff_sessions, tables.staff_users
+        query = (
+            sa.select(ss.c.csrf_token, ss.c.expires_at, su.c.id, su.c.username)
+            .join(su, su.c.id == ss.c.staff_id)
+            .where(ss.c.token_hash == _token_hash(token))
+        )
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(ss.c.csrf_token, ss.c.expires_at, su.c.id, su.c.username)
-                    .join(su, su.c.id == ss.c.staff_id)
-                    .where(ss.c.token_hash == _token_hash(token))
-                )
-            ).first()
-        if row is None or _aware(row.expires_at) < utcnow():
+            row = (await conn.execute(query)).first()
+        if row is None:
             return None
         return StaffSession(StaffUser(row.id, row.username), row.csrf_token, _aware(row.expires_at))
 
     async def close_session(self, token: str) -> None:
+        ss = tables.staff_sessions
         async with self._engine.begin() as conn:
-            await conn.execute(
-                tables.staff_sessions.delete().where(
-                    tables.staff_sessions.c.token_hash == _token_hash(token)
-                )
-            )
-
-
-def request_fingerprint(payload: Any) -> str:
-    """A stable hash of a JSON body, for comparing a retry with the original request."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+            await conn.execute(ss.delete().where(ss.c.token_hash == _token_hash(token)))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from bot import settings_env as env_var
+from bot.contract import DEVELOPMENT_SERVICE_TOKEN
+from bot.settings_env import SettingsError as SettingsError
 
 DEVELOPMENT_SECRET_KEY = "development-only-helpdesk-secret-key-change-me"
 DEFAULT_DATABASE_URL = "sqlite:///var/helpdesk.db"
@@ -13,41 +16,12 @@ DEFAULT_DATABASE_URL = "sqlite:///var/helpdesk.db"
 log = logging.getLogger(__name__)
 
 
-class SettingsError(ValueError):
-    """An environment variable has a value the help desk cannot use."""
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name} must be true or false, not {raw!r}")
-
-
 @dataclass(frozen=True)
 class Settings:
     """Everything the help desk needs to know about its surroundings."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    service_token: str = "local-dev-service-token"
+    service_token: str = DEVELOPMENT_SERVICE_TOKEN
     due_days: int = 14
     secret_key: str = DEVELOPMENT_SECRET_KEY
     secure_cookies: bool = False
@@ -71,17 +45,17 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
+        env = env_var.environment(environ)
         settings = cls(
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            service_token=env.get("HELPDESK_SERVICE_TOKEN") or cls.service_token,
-            due_days=_int(env, "HELPDESK_DUE_DAYS", cls.due_days),
-            secret_key=env.get("HELPDESK_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
-            secure_cookies=_bool(env, "HELPDESK_SECURE_COOKIES", False),
-            smtp_host=env.get("SMTP_HOST") or cls.smtp_host,
-            smtp_port=_int(env, "SMTP_PORT", cls.smtp_port),
-            mail_from=env.get("HELPDESK_MAIL_FROM") or cls.mail_from,
-            mail_to=env.get("HELPDESK_MAIL_TO") or cls.mail_to,
+            database_url=env_var.text(env, "DATABASE_URL", cls.database_url),
+            service_token=env_var.text(env, "HELPDESK_SERVICE_TOKEN", cls.service_token),
+            due_days=env_var.integer(env, "HELPDESK_DUE_DAYS", cls.due_days, minimum=1),
+            secret_key=env_var.text(env, "HELPDESK_SECRET_KEY", cls.secret_key),
+            secure_cookies=env_var.boolean(env, "HELPDESK_SECURE_COOKIES", cls.secure_cookies),
+            smtp_host=env_var.text(env, "SMTP_HOST", cls.smtp_host),
+            smtp_port=env_var.integer(env, "SMTP_PORT", cls.smtp_port, minimum=1),
+            mail_from=env_var.text(env, "HELPDESK_MAIL_FROM", cls.mail_from),
+            mail_to=env_var.text(env, "HELPDESK_MAIL_TO", cls.mail_to),
         )
         if settings.uses_development_secret:
             log.warning(

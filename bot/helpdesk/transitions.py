@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.helpdesk.models import Status
+from bot.contract import Status
 
 ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.IDENTITY_CHECK, Status.WITHDRAWN}),

@@ -2,40 +2,57 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.helpdesk.models import ExcerptMessage, NewTicket, Origin, Status, TicketType
+from bot.contract import (
+    EXCERPT_SENDERS,
+    MAX_EXCERPT_MESSAGES,
+    MAX_EXCERPT_TEXT,
+    MAX_FIELD_LENGTHS,
+    is_email,
+)
+from bot.helpdesk.models import (
+    ExcerptMessage,
+    NewTicket,
+    Origin,
+    Status,
+    TicketFilter,
+    TicketType,
+)
 
-MAX_LENGTHS = {
-    "requester_name": 200,
-    "email": 254,
-    "phone": 40,
-    "membership_id": 64,
-    "service": 200,
-    "details": 5000,
-    "conversation_id": 200,
-}
-MAX_EXCERPT_MESSAGES = 50
-MAX_EXCERPT_TEXT = 2000
 MAX_NOTE_LENGTH = 5000
 MAX_ASSIGNEE_LENGTH = 100
 MAX_IDEMPOTENCY_KEY = 200
-EXCERPT_SENDERS = ("customer", "bot", "staff")
 REQUIRED = ("type", "requester_name", "email", "details")
 OPTIONAL = ("phone", "membership_id", "service", "conversation_id")
 KNOWN_FIELDS = frozenset((*REQUIRED, *OPTIONAL, "origin", "conversation_excerpt"))
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PRINTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
+# The fields of the console's new-ticket form (`form_key` is its idempotency key).
+CONSOLE_TICKET_FIELDS = (
+    "form_key", "type", "requester_name", "email", "phone", "membership_id", "service", "details",
+)  # fmt: skip
+
+
+class InvalidJson(ValueError):
+    """The request body is not JSON at all (a 400, where a wrong field is a 422)."""
+
+
 class ValidationFailed(ValueError):
-    def __init__(self, fields: dict[str, str]) -> None:
+    """What is wrong, by field; `summary` is the one sentence an API error starts with."""
+
+    def __init__(
+        self, fields: dict[str, str], summary: str = "Some fields are missing or invalid."
+    ) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
+        self.summary = summary
 
 
 def _text(
@@ -50,8 +67,8 @@ def _text(
         errors[name] = "must be a string"
         return None
     value = value.strip()
-    if len(value) > MAX_LENGTHS[name]:
-        errors[name] = f"must be at most {MAX_LENGTHS[name]} characters"
+    if len(value) > MAX_FIELD_LENGTHS[name]:
+        errors[name] = f"must be at most {MAX_FIELD_LENGTHS[name]} characters"
         return None
     if CONTROL.search(value) and name != "details":
         errors[name] = "must not contain control characters"
@@ -98,6 +115,21 @@ def _choice(value: Any, enum_type: Any, name: str, errors: dict[str, str]) -> An
     return None
 
 
+def parse_json(body: bytes | None) -> Any:
+    try:
+        return json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidJson("The request body is not valid JSON.") from None
+
+
+def console_ticket_form(form: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The console's new-ticket form: its values (to show again) and the ticket request."""
+    values = {name: (form.get(name) or "") for name in CONSOLE_TICKET_FIELDS}
+    payload: dict[str, Any] = {name: values[name] or None for name in CONSOLE_TICKET_FIELDS[1:]}
+    payload["origin"] = Origin.CONSOLE.value
+    return values, payload
+
+
 def parse_new_ticket(payload: Any) -> NewTicket:
     if not isinstance(payload, dict):
         raise ValidationFailed({"body": "must be a JSON object"})
@@ -106,9 +138,9 @@ def parse_new_ticket(payload: Any) -> NewTicket:
         errors[unknown] = "is not a known field"
     ticket_type = _choice(payload.get("type"), TicketType, "type", errors)
     origin = _choice(payload.get("origin", "chat"), Origin, "origin", errors)
-    values = {name: _text(payload, name, errors, name in REQUIRED) for name in MAX_LENGTHS}
+    values = {name: _text(payload, name, errors, name in REQUIRED) for name in MAX_FIELD_LENGTHS}
     email = values["email"]
-    if email is not None and not EMAIL.match(email):
+    if email is not None and not is_email(email):
         errors["email"] = "must be a valid email address such as jane@example.com"
     excerpt = _excerpt(payload.get("conversation_excerpt"), errors)
     if errors:
@@ -180,6 +212,29 @@ def clean_note(value: Any) -> str:
     if len(value) > MAX_NOTE_LENGTH:
         raise ValidationFailed({"text": f"must be at most {MAX_NOTE_LENGTH} characters"})
     return value.strip()
+
+
+def parse_login(payload: Any) -> tuple[str, str]:
+    """Username and password of a staff API login."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"}, "Send a JSON object.")
+    username, password = payload.get("username"), payload.get("password")
+    missing = {
+        name: "is required"
+        for name, value in (("username", username), ("password", password))
+        if not isinstance(value, str) or not value
+    }
+    if missing:
+        raise ValidationFailed(missing, "Username and password are required.")
+    return str(username), str(password)
+
+
+def parse_ticket_filter(args: Mapping[str, str]) -> TicketFilter:
+    """The queue's filters from a query string."""
+    status, ticket_type, overdue = parse_filters(
+        {name: args.get(name, "") for name in ("status", "type", "overdue")}
+    )
+    return TicketFilter(status=status, type=ticket_type, overdue=overdue)
 
 
 def parse_filters(args: Mapping[str, str]) -> tuple[Status | None, TicketType | None, bool]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot import settings_env as env_var
+from bot.settings_env import SettingsError
+
 DEFAULT_RASA_URL = "http://localhost:5005"
+# The policy text and its sections: data/policy of the checkout, unless POLICY_DIR says where.
 POLICY_DIR = Path(__file__).resolve().parents[2] / "data" / "policy"
 
 
-class SiteSettingsError(ValueError):
+class SiteSettingsError(SettingsError):
     """A site setting has a value the site cannot use."""
 
 
@@ -50,5 +53,10 @@ class SiteSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SiteSettings:
-        env = os.environ if environ is None else environ
-        return cls(rasa_url=env.get("RASA_URL") or DEFAULT_RASA_URL)
+        env = env_var.environment(environ)
+        policy_dir = Path(env_var.text(env, "POLICY_DIR", str(POLICY_DIR)))
+        return cls(
+            rasa_url=env_var.text(env, "RASA_URL", DEFAULT_RASA_URL),
+            policy_path=policy_dir / "privacy-policy.md",
+            sections_path=policy_dir / "sections.yml",
+        )

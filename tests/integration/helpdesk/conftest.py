@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sanic import Sanic
 
+from bot.helpdesk import services
 from bot.helpdesk.app import create_app
-from bot.helpdesk.auth import hash_password
 from bot.helpdesk.db import create_engine, migrate
 from bot.helpdesk.repository import SqlStaffRepository
 from bot.helpdesk.settings import Settings
@@ -86,7 +86,7 @@ def settings(database_url: str, smtp_server: SmtpServer) -> Settings:
 async def add_staff(database_url: str, username: str = STAFF_USER) -> None:
     engine = create_engine(database_url)
     try:
-        await SqlStaffRepository(engine).add(username, hash_password(STAFF_PASSWORD))
+        await services.add_staff(SqlStaffRepository(engine), username, STAFF_PASSWORD)
     finally:
         await engine.dispose()
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from bot.helpdesk import tables
 from bot.helpdesk.db import create_engine
-from bot.helpdesk.repository import utcnow
+from bot.helpdesk.models import utcnow
 
 
 async def move_due_date(database_url: str, reference: str, days: int) -> None:

@@ -1,4 +1,4 @@
-"""The SQLAlchemy repository on both databases: concurrent retries, atomic changes."""
+"""Services on the SQL repository, on both databases: concurrent retries, atomic changes."""
 
 from __future__ import annotations
 
@@ -10,24 +10,34 @@ import sqlalchemy as sa
 
 from bot.helpdesk import tables
 from bot.helpdesk.db import create_engine
-from bot.helpdesk.models import NewTicket, Status, TicketType
-from bot.helpdesk.repository import (
-    IdempotencyConflict,
-    SqlTicketRepository,
-    request_fingerprint,
-)
+from bot.helpdesk.models import CreatedTicket, Status, Ticket
+from bot.helpdesk.repository import SqlTicketRepository
+from bot.helpdesk.services import IdempotencyConflict, change_status, open_ticket
 from bot.helpdesk.transitions import TransitionRefused
 
-NEW = NewTicket(
-    type=TicketType.DISCLOSURE, requester_name="Ken", email="ken@example.com", details="What?"
-)
+BODY = {
+    "type": "disclosure",
+    "requester_name": "Ken",
+    "email": "ken@example.com",
+    "details": "What?",
+}
 
 
 @pytest.fixture
 async def repository(database_url: str) -> AsyncIterator[SqlTicketRepository]:
     engine = create_engine(database_url)
-    yield SqlTicketRepository(engine, due_days=14)
+    yield SqlTicketRepository(engine)
     await engine.dispose()
+
+
+async def create(
+    repository: SqlTicketRepository,
+    key: str,
+    body: dict[str, str] = BODY,
+    notified: list[Ticket] | None = None,
+) -> CreatedTicket:
+    notify = (notified if notified is not None else []).append
+    return await open_ticket(repository, body, key, "bot", due_days=14, notify=notify)
 
 
 async def _count(repository: SqlTicketRepository, table: sa.Table) -> int:
@@ -38,13 +48,14 @@ async def _count(repository: SqlTicketRepository, table: sa.Table) -> int:
 async def test_concurrent_retries_with_one_key_create_one_ticket(
     repository: SqlTicketRepository,
 ) -> None:
-    fingerprint = request_fingerprint({"same": "body"})
+    notified: list[Ticket] = []
     results = await asyncio.gather(
-        *(repository.create(NEW, "bot", "same-key", fingerprint) for _ in range(8))
+        *(create(repository, "same-key", notified=notified) for _ in range(8))
     )
 
     assert len({r.ticket.reference for r in results}) == 1
     assert sum(r.created for r in results) == 1
+    assert [t.reference for t in notified] == [results[0].ticket.reference]
     assert await _count(repository, tables.tickets) == 1
     assert await _count(repository, tables.audit_entries) == 1
 
@@ -53,7 +64,7 @@ async def test_concurrent_different_bodies_with_one_key_conflict(
     repository: SqlTicketRepository,
 ) -> None:
     results = await asyncio.gather(
-        *(repository.create(NEW, "bot", "k", request_fingerprint(i)) for i in range(4)),
+        *(create(repository, "k", {**BODY, "details": f"What {i}?"}) for i in range(4)),
         return_exceptions=True,
     )
     conflicts = [r for r in results if isinstance(r, IdempotencyConflict)]
@@ -64,7 +75,7 @@ async def test_concurrent_different_bodies_with_one_key_conflict(
 async def test_the_unique_key_is_enforced_by_the_database(
     repository: SqlTicketRepository,
 ) -> None:
-    created = await repository.create(NEW, "bot", "db-key", "h")
+    created = await create(repository, "db-key")
     async with repository._engine.connect() as conn:
         ticket_id = await conn.scalar(sa.select(tables.tickets.c.id))
     with pytest.raises(sa.exc.IntegrityError):
@@ -80,9 +91,9 @@ async def test_the_unique_key_is_enforced_by_the_database(
 async def test_a_refused_transition_writes_neither_status_nor_audit(
     repository: SqlTicketRepository,
 ) -> None:
-    reference = (await repository.create(NEW, "bot", "t", "h")).ticket.reference
+    reference = (await create(repository, "t")).ticket.reference
     with pytest.raises(TransitionRefused):
-        await repository.change_status(reference, Status.COMPLETED, "alice")
+        await change_status(repository, reference, Status.COMPLETED, "alice")
 
     detail = await repository.detail(reference)
     assert detail is not None
@@ -91,13 +102,13 @@ async def test_a_refused_transition_writes_neither_status_nor_audit(
 
 
 async def test_concurrent_status_changes_do_not_both_win(repository: SqlTicketRepository) -> None:
-    reference = (await repository.create(NEW, "bot", "race", "h")).ticket.reference
-    await repository.change_status(reference, Status.IDENTITY_CHECK, "a")
-    await repository.change_status(reference, Status.IN_PROGRESS, "a")
+    reference = (await create(repository, "race")).ticket.reference
+    await change_status(repository, reference, Status.IDENTITY_CHECK, "a")
+    await change_status(repository, reference, Status.IN_PROGRESS, "a")
 
     results = await asyncio.gather(
-        repository.change_status(reference, Status.COMPLETED, "alice"),
-        repository.change_status(reference, Status.REJECTED, "bob"),
+        change_status(repository, reference, Status.COMPLETED, "alice"),
+        change_status(repository, reference, Status.REJECTED, "bob"),
         return_exceptions=True,
     )
 

@@ -1,59 +1,38 @@
-"""In-memory repositories with the same interface as the SQL ones, for tests without a database."""
+"""In-memory repositories with the interface of the SQL ones: they only store, like those."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime
 
 from bot.helpdesk.models import (
     AuditEntry,
-    CreatedTicket,
-    NewTicket,
-    Note,
+    Change,
     StaffSession,
     StaffUser,
-    Status,
     Ticket,
     TicketDetail,
     TicketFilter,
+    TicketNotFound,
 )
-from bot.helpdesk.references import new_reference
-from bot.helpdesk.repository import IdempotencyConflict, TicketNotFound, utcnow
-from bot.helpdesk.transitions import check_transition
+from bot.helpdesk.repository import AlreadyStored, Decide, KeyedTicket
 
 
 class FakeTicketRepository:
-    def __init__(self, due_days: int = 14) -> None:
-        self.due_days = due_days
+    def __init__(self) -> None:
         self.tickets: dict[str, TicketDetail] = {}
-        self.keys: dict[str, tuple[str, str]] = {}
-        self.notifications: list[tuple[str, bool, str]] = []
+        self.keys: dict[str, tuple[str, str]] = {}  # key -> (fingerprint, reference)
 
-    def _audit(self, reference: str, actor: str, action: str, detail: dict[str, object]) -> None:
-        self.tickets[reference].audit.append(AuditEntry(actor, action, detail, utcnow()))
+    async def add(self, ticket: Ticket, audit: AuditEntry, key: str, fingerprint: str) -> None:
+        if ticket.reference in self.tickets or key in self.keys:
+            raise AlreadyStored(ticket.reference)
+        self.tickets[ticket.reference] = TicketDetail(ticket, audit=[audit])
+        self.keys[key] = (fingerprint, ticket.reference)
 
-    async def create(
-        self, new: NewTicket, actor: str, idempotency_key: str, request_hash: str
-    ) -> CreatedTicket:
-        if idempotency_key in self.keys:
-            known_hash, reference = self.keys[idempotency_key]
-            if known_hash != request_hash:
-                raise IdempotencyConflict("different body")
-            return CreatedTicket(self.tickets[reference].ticket, created=False)
-        now = utcnow()
-        ticket = Ticket(
-            reference=new_reference(), type=new.type, status=Status.NEW,
-            requester_name=new.requester_name, email=new.email, details=new.details,
-            origin=new.origin, created_at=now, updated_at=now,
-            due_at=now + timedelta(days=self.due_days), phone=new.phone,
-            membership_id=new.membership_id, service=new.service,
-            conversation_id=new.conversation_id, conversation_excerpt=new.conversation_excerpt,
-        )  # fmt: skip
-        self.tickets[ticket.reference] = TicketDetail(ticket)
-        self.keys[idempotency_key] = (request_hash, ticket.reference)
-        self._audit(ticket.reference, actor, "created", {"type": new.type.value})
-        return CreatedTicket(ticket, created=True)
+    async def by_key(self, key: str) -> KeyedTicket | None:
+        if key not in self.keys:
+            return None
+        fingerprint, reference = self.keys[key]
+        return KeyedTicket(fingerprint, self.tickets[reference].ticket)
 
     async def get(self, reference: str) -> Ticket | None:
         detail = self.tickets.get(reference)
@@ -62,8 +41,7 @@ class FakeTicketRepository:
     async def detail(self, reference: str) -> TicketDetail | None:
         return self.tickets.get(reference)
 
-    async def list(self, filters: TicketFilter) -> list[Ticket]:
-        now = utcnow()
+    async def list(self, filters: TicketFilter, now: datetime) -> list[Ticket]:
         found = [
             d.ticket
             for d in self.tickets.values()
@@ -73,35 +51,15 @@ class FakeTicketRepository:
         ]
         return sorted(found, key=lambda t: t.due_at)[: filters.limit]
 
-    def _require(self, reference: str) -> TicketDetail:
+    async def update(self, reference: str, decide: Decide) -> Change:
         if reference not in self.tickets:
             raise TicketNotFound(reference)
-        return self.tickets[reference]
-
-    async def change_status(self, reference: str, status: Status, actor: str) -> Ticket:
-        detail = self._require(reference)
-        check_transition(detail.ticket.status, status)
-        before = detail.ticket.status
-        detail.ticket = replace(detail.ticket, status=status, updated_at=utcnow())
-        self._audit(reference, actor, "status_changed", {"from": before.value, "to": status.value})
-        return detail.ticket
-
-    async def assign(self, reference: str, assignee: str | None, actor: str) -> Ticket:
-        detail = self._require(reference)
-        before = detail.ticket.assignee
-        detail.ticket = replace(detail.ticket, assignee=assignee, updated_at=utcnow())
-        self._audit(reference, actor, "assignee_changed", {"from": before, "to": assignee})
-        return detail.ticket
-
-    async def add_note(self, reference: str, text: str, actor: str) -> Note:
-        detail = self._require(reference)
-        note = Note(actor, text, utcnow())
-        detail.notes.append(note)
-        self._audit(reference, actor, "note_added", {"length": len(text)})
-        return note
-
-    async def record_notification(self, reference: str, sent: bool, detail: str) -> None:
-        self.notifications.append((reference, sent, detail))
+        detail = self.tickets[reference]
+        change = decide(detail.ticket)
+        detail.ticket = change.ticket
+        detail.notes += [change.note] if change.note else []
+        detail.audit.append(change.audit)
+        return change
 
 
 class FakeStaffRepository:
@@ -111,7 +69,9 @@ class FakeStaffRepository:
         self.users: dict[str, tuple[StaffUser, str]] = {}
         self.sessions: dict[str, StaffSession] = {}
 
-    async def add(self, username: str, password_hash: str) -> StaffUser:
+    async def add(self, username: str, password_hash: str, created_at: datetime) -> StaffUser:
+        if username in self.users:
+            raise AlreadyStored(username)
         user = StaffUser(len(self.users) + 1, username)
         self.users[username] = (user, password_hash)
         return user
@@ -122,11 +82,8 @@ class FakeStaffRepository:
     async def count(self) -> int:
         return len(self.users)
 
-    async def open_session(self, staff: StaffUser, lifetime: timedelta) -> tuple[str, str]:
-        token = hashlib.sha256(f"{staff.username}{len(self.sessions)}".encode()).hexdigest()
-        csrf = token[::-1]
-        self.sessions[token] = StaffSession(staff, csrf, utcnow() + lifetime)
-        return token, csrf
+    async def add_session(self, token: str, session: StaffSession, created_at: datetime) -> None:
+        self.sessions[token] = session
 
     async def session(self, token: str) -> StaffSession | None:
         return self.sessions.get(token)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sanic import Sanic
 
+from bot.helpdesk import services
 from bot.helpdesk.app import create_app
-from bot.helpdesk.auth import hash_password
 from bot.helpdesk.models import Ticket
 from bot.helpdesk.repository import TicketRepository
 from bot.helpdesk.settings import Settings
@@ -38,7 +38,7 @@ def emailed() -> list[str]:
 @pytest.fixture
 async def app(tickets: FakeTicketRepository, emailed: list[str]) -> Sanic:
     staff = FakeStaffRepository()
-    await staff.add("alice", hash_password("a long password"))
+    await services.add_staff(staff, "alice", "a long password")
     app = create_app(
         Settings(database_url="sqlite:///unused.db", service_token=TOKEN),
         tickets=tickets,

@@ -10,9 +10,9 @@ from sanic import Sanic
 
 from bot.helpdesk.api import OPENAPI_PATH
 from bot.helpdesk.app import create_app
-from bot.helpdesk.console import csv_safe
 from bot.helpdesk.mail import new_ticket_message
 from bot.helpdesk.models import Origin, Status, Ticket, TicketType
+from bot.helpdesk.services import csv_safe
 from bot.helpdesk.settings import Settings
 
 Sanic.test_mode = True

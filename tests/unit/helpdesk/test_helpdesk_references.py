@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.helpdesk.references import ALPHABET, REFERENCE_PATTERN, new_reference, normalise_reference
+from bot.contract import REFERENCE_ALPHABET, REFERENCE_PATTERN, parse_reference
+from bot.helpdesk.references import new_reference
 
 
 def test_references_have_the_readable_shape_and_no_ambiguous_characters() -> None:
@@ -14,7 +15,7 @@ def test_references_have_the_readable_shape_and_no_ambiguous_characters() -> Non
 
 def test_every_symbol_of_the_alphabet_is_used() -> None:
     seen = set("".join(new_reference()[3:].replace("-", "") for _ in range(2000)))
-    assert seen == set(ALPHABET)
+    assert seen == set(REFERENCE_ALPHABET)
 
 
 @pytest.mark.parametrize(
@@ -31,4 +32,4 @@ def test_every_symbol_of_the_alphabet_is_used() -> None:
     ],
 )
 def test_customers_may_type_references_loosely(typed: str, expected: str | None) -> None:
-    assert normalise_reference(typed) == expected
+    assert parse_reference(typed) == expected

@@ -1,0 +1,250 @@
+"""The help desk's use cases, written once whatever the entrance (API, console, CLI).
+
+Each function is handed what it works on (repositories, limits, settings values), applies the
+rules (validation, idempotency, the domain's changes, rate limits, session lifetimes) and
+returns domain objects or raises one of the exceptions below. The adapters in api.py and
+console.py only parse the request, call one of these and render the answer; each maps the
+exceptions to its own responses in one place.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.contract import parse_reference
+from bot.helpdesk.models import (
+    CreatedTicket,
+    Note,
+    StaffSession,
+    StaffUser,
+    Status,
+    Ticket,
+    TicketDetail,
+    TicketFilter,
+    TicketNotFound,
+    opened_entry,
+    utcnow,
+)
+from bot.helpdesk.passwords import hash_password, verify_password
+from bot.helpdesk.ratelimit import SlidingWindowLimiter
+from bot.helpdesk.references import new_reference
+from bot.helpdesk.repository import AlreadyStored, StaffRepository, TicketRepository
+from bot.helpdesk.validation import parse_idempotency_key, parse_new_ticket
+
+REFERENCE_ATTEMPTS = 5
+CSV_COLUMNS = (
+    "reference", "type", "status", "requester_name", "email", "phone", "membership_id",
+    "service", "origin", "assignee", "created_at", "due_at", "details",
+)  # fmt: skip
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was already used for a different request body."""
+
+
+class NoMatchingTicket(LookupError):
+    """A status lookup found nothing: the same answer for a wrong email and no such ticket."""
+
+    def __init__(self) -> None:
+        super().__init__("No request matches this reference and email address.")
+
+
+class TooManyLookups(Exception):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("Too many status lookups; please try again in a minute.")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class TooManyLogins(Exception):
+    """Too many failed logins for this username from this client; wait for the window."""
+
+
+class LoginRefused(Exception):
+    """Wrong username or password (never says which)."""
+
+
+@dataclass(frozen=True)
+class StatusLimits:
+    """Customer status lookups, limited per client address and per reference."""
+
+    by_client: SlidingWindowLimiter
+    by_reference: SlidingWindowLimiter
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    token: str  # for the cookie or the Authorization header; stored only as a hash
+    session: StaffSession
+
+
+def request_fingerprint(payload: Any) -> str:
+    """A stable hash of a request body, for telling a retry from a different request."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def open_ticket(
+    tickets: TicketRepository,
+    payload: Any,
+    idempotency_key: str | None,
+    actor: str,
+    *,
+    due_days: int,
+    notify: Callable[[Ticket], None],
+) -> CreatedTicket:
+    """Open a ticket once per key: a retry with the same body gets the same ticket back, a
+    different body under a used key is an IdempotencyConflict. `notify` runs for a new one."""
+    key = parse_idempotency_key(idempotency_key)
+    new = parse_new_ticket(payload)
+    fingerprint = request_fingerprint(payload)
+    for _ in range(REFERENCE_ATTEMPTS):
+        stored = await tickets.by_key(key)
+        if stored is not None:
+            if stored.fingerprint != fingerprint:
+                raise IdempotencyConflict(
+                    "This Idempotency-Key was already used for a different request."
+                )
+            return CreatedTicket(stored.ticket, created=False)
+        ticket = Ticket.open(new, new_reference(), utcnow(), due_days)
+        try:
+            await tickets.add(ticket, opened_entry(ticket, actor), key, fingerprint)
+        except AlreadyStored:
+            continue  # a concurrent retry stored the key first, or the reference was taken
+        opened = await tickets.get(ticket.reference)
+        assert opened is not None
+        notify(opened)
+        return CreatedTicket(opened, created=True)
+    raise RuntimeError("Could not draw an unused ticket reference")
+
+
+async def ticket_status(
+    tickets: TicketRepository, limits: StatusLimits, reference: str, email: str, client: str
+) -> Ticket:
+    """A customer's lookup: only with the ticket's email, and rate limited."""
+    canonical = parse_reference(reference) or reference.strip().upper()[:32]
+    allowed_for_client = limits.by_client.hit(client)
+    allowed_for_reference = limits.by_reference.hit(canonical)
+    if not (allowed_for_client and allowed_for_reference):
+        raise TooManyLookups(int(limits.by_client.window_seconds))
+    ticket = await tickets.get(canonical)
+    if ticket is None or not ticket.matches_email(email.strip()):
+        raise NoMatchingTicket()
+    return ticket
+
+
+async def list_tickets(tickets: TicketRepository, filters: TicketFilter) -> list[Ticket]:
+    """The queue: by due date, soonest first."""
+    return await tickets.list(filters, utcnow())
+
+
+async def ticket_detail(tickets: TicketRepository, reference: str) -> TicketDetail:
+    detail = await tickets.detail(reference)
+    if detail is None:
+        raise TicketNotFound(reference)
+    return detail
+
+
+def csv_safe(value: Any) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: prefix those with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+async def export(tickets: TicketRepository, filters: TicketFilter) -> str:
+    """The queue as CSV, safe to open in a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for ticket in await list_tickets(tickets, filters):
+        row = {
+            **{name: getattr(ticket, name, None) for name in CSV_COLUMNS},
+            "type": ticket.type.value,
+            "status": ticket.status.value,
+            "origin": ticket.origin.value,
+            "created_at": ticket.created_at.isoformat(),
+            "due_at": ticket.due_at.isoformat(),
+        }
+        writer.writerow([csv_safe(row[name]) for name in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+async def change_status(
+    tickets: TicketRepository, reference: str, status: Status, actor: str
+) -> Ticket:
+    """Move a ticket along the workflow (TransitionRefused if the workflow does not allow it)."""
+    now = utcnow()
+    change = await tickets.update(reference, lambda ticket: ticket.moved_to(status, actor, now))
+    return change.ticket
+
+
+async def assign(
+    tickets: TicketRepository, reference: str, assignee: str | None, actor: str
+) -> Ticket:
+    now = utcnow()
+    change = await tickets.update(
+        reference, lambda ticket: ticket.assigned_to(assignee, actor, now)
+    )
+    return change.ticket
+
+
+async def add_note(tickets: TicketRepository, reference: str, text: str, actor: str) -> Note:
+    now = utcnow()
+    change = await tickets.update(reference, lambda ticket: ticket.noted(text, actor, now))
+    assert change.note is not None
+    return change.note
+
+
+async def record_notification(
+    tickets: TicketRepository, reference: str, sent: bool, detail: str
+) -> None:
+    now = utcnow()
+    await tickets.update(reference, lambda ticket: ticket.notified(sent, detail, now))
+
+
+async def add_staff(staff: StaffRepository, username: str, password: str) -> StaffUser:
+    """A staff account (AlreadyStored if the username is taken)."""
+    return await staff.add(username, hash_password(password), utcnow())
+
+
+async def login(
+    staff: StaffRepository,
+    limiter: SlidingWindowLimiter,
+    username: str,
+    password: str,
+    client: str,
+    lifetime: timedelta,
+) -> OpenedSession:
+    """A new session for the right password; failures count per client and username."""
+    limiter_key = f"{client}:{username.lower()}"
+    if limiter.is_limited(limiter_key):
+        raise TooManyLogins()
+    found = await staff.password_hash(username) if username else None
+    if not verify_password(found[1] if found else None, password) or found is None:
+        limiter.hit(limiter_key)
+        raise LoginRefused()
+    limiter.reset(limiter_key)
+    now = utcnow()
+    session = StaffSession(found[0], secrets.token_urlsafe(32), now + lifetime)
+    token = secrets.token_urlsafe(32)
+    await staff.add_session(token, session, now)
+    return OpenedSession(token, session)
+
+
+async def staff_session(staff: StaffRepository, token: str | None) -> StaffSession | None:
+    """The session a token opens, if it has not expired."""
+    session = await staff.session(token) if token else None
+    return session if session is not None and session.expires_at >= utcnow() else None
+
+
+async def logout(staff: StaffRepository, token: str | None) -> None:
+    if token:
+        await staff.close_session(token)
