@@ -42,6 +42,7 @@ def _faq(title: str, question: str) -> Suggestion:
 
 # One entry per `faq/<topic>`: the button title and the canonical question sent when pressed.
 FAQ_TOPICS: dict[str, Suggestion] = {
+    "policy_purpose": _faq("Why this policy exists", "Why does CASIO have a privacy policy?"),
     "management_system": _faq(
         "Protection management system",
         "Does CASIO have a personal information protection management system?",
@@ -146,10 +147,56 @@ FAQ_TOPICS: dict[str, Suggestion] = {
         "How long data is kept", "How long do you keep my personal data?"
     ),
     "not_covered_international": _faq(
-        "Transfers abroad", "Do you transfer my data to other countries?"
+        "Where data is stored", "Do you transfer my data to other countries?"
     ),
     "not_covered_selling": _faq("Selling data", "Do you sell my personal data?"),
     "not_covered_breach": _faq("Data breaches", "Will you tell me if my data is breached?"),
+    "not_covered_gdpr": _faq("GDPR and EU rights", "What rights do I have under the GDPR?"),
+    "not_covered_ccpa": _faq(
+        "California and US laws", "Does the policy cover my rights under the CCPA?"
+    ),
+    "not_covered_children": _faq(
+        "Children's data", "Do you collect personal information from children?"
+    ),
+    "not_covered_ai_profiling": _faq(
+        "AI and profiling", "Do you use my personal data to train AI?"
+    ),
+    "not_covered_analytics": _faq(
+        "Analytics and trackers", "Do you use Google Analytics or other tracking tools?"
+    ),
+    "not_covered_regulator": _faq(
+        "Complaining to a regulator", "Which authority can I complain to about my data?"
+    ),
+    "not_covered_identity_verification": _faq(
+        "Identity checks", "How do you verify my identity when I make a request?"
+    ),
+    "not_covered_payment_cards": _faq(
+        "Payment card details", "How do you protect my credit card details?"
+    ),
+    "not_covered_response_time": _faq(
+        "How long requests take", "How long does it take to answer a privacy request?"
+    ),
+    "not_covered_fees": _faq("Fees for requests", "Do I have to pay for a request about my data?"),
+    "not_covered_marketing_unsubscribe": _faq(
+        "Marketing emails", "How do I stop receiving marketing emails?"
+    ),
+    "not_covered_representative": _faq(
+        "Requests for someone else", "Can someone else make a request on my behalf?"
+    ),
+    "not_covered_dpo": _faq("Data protection officer", "Who is your data protection officer?"),
+    "not_covered_portability": _faq(
+        "Data portability", "Can I get my data in a machine-readable format?"
+    ),
+    "not_covered_certification": _faq(
+        "Privacy certifications", "Does CASIO have a privacy certification?"
+    ),
+    "not_covered_help_desk_contact_details": _faq(
+        "Help Desk phone and email", "What is the phone number or email of the Help Desk?"
+    ),
+    "not_covered_sensitive_data": _faq(
+        "Health, location, biometrics",
+        "Do you collect sensitive data like health or biometric information?",
+    ),
 }
 
 # Requests the customer may have meant; their intents trigger the request flows directly.
