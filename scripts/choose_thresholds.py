@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -83,9 +84,13 @@ def grid_search(parsed: Sequence[Parsed], wrong_cost: float) -> list[dict[str, A
 def parse_folds(folds: int, work: Path) -> list[Parsed]:
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
     from rasa.shared.nlu.training_data.training_data import TrainingData
     from sklearn.model_selection import StratifiedKFold
 
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
     data = load_data("data/nlu")
     examples = data.intent_examples
     labels = [example.get_full_intent() for example in examples]
