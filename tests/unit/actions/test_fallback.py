@@ -11,24 +11,39 @@ from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import fallback
 from actions.fallback import (
     DEFAULT_TOPICS,
-    FAQ_TOPICS,
-    HELP_DESK,
     MAX_SUGGESTIONS,
-    REQUEST_SUGGESTIONS,
     ActionSuggestTopics,
-    closest_faq_topics,
-    suggestions_for,
+    Suggestion,
+    faq_suggestions,
+    offer_for,
+    request_suggestions,
 )
 from tests.support.responses import rendered, response_text
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
+DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
+# The buttons, as the action reads them from the domain.
+FAQ_TOPICS = faq_suggestions(DOMAIN)
+REQUEST_SUGGESTIONS = request_suggestions(DOMAIN)
+HELP_DESK = REQUEST_SUGGESTIONS["request_inquiry"]
+
+
 @pytest.fixture(scope="module")
 def domain() -> dict[str, Any]:
-    return Domain.load(str(ROOT / "domain.yml")).as_dict()
+    return DOMAIN
+
+
+def suggestions_for(latest: dict[str, Any]) -> list[Suggestion]:
+    return offer_for(latest, DOMAIN).suggestions
+
+
+def closest_faq_topics(latest: dict[str, Any]) -> list[str]:
+    return fallback.closest_faq_topics(latest, FAQ_TOPICS, MAX_SUGGESTIONS)
 
 
 def faq_training_examples() -> dict[str, list[str]]:
