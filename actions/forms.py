@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import messages
 from actions.slots import EDITABLE_FIELDS, NO_SERVICE, REQUEST_TYPE_DESCRIPTIONS
+from actions.slots import as_text as _as_text
 from actions.validators import (
     is_skip_answer,
     name_answer,
@@ -24,14 +25,6 @@ from actions.validators import (
 
 CONFIRMED = "confirmed"
 CHANGE = "change"
-
-
-def _as_text(value: Any) -> str | None:
-    """Slot values may arrive as a list when two extractors found the same entity."""
-    if isinstance(value, list):
-        texts = [str(item) for item in value if item is not None]
-        return texts[0] if texts else None
-    return None if value is None else str(value)
 
 
 def _first_valid_email(value: Any) -> str | None:
