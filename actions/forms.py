@@ -19,6 +19,7 @@ from actions.slots import (
     REQUEST_TYPE_DESCRIPTIONS,
     request_type_label,
 )
+from actions.slots import as_text as _as_text
 from actions.validators import (
     is_explicit_cancel,
     is_skip_answer,
@@ -49,14 +50,6 @@ def request_type_for_intent(domain: DomainDict, intent: str | None) -> str | Non
 def _latest_intent(tracker: Tracker) -> str | None:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return None if intent is None else str(intent)
-
-
-def _as_text(value: Any) -> str | None:
-    """Slot values may arrive as a list when two extractors found the same entity."""
-    if isinstance(value, list):
-        texts = [str(item) for item in value if item is not None]
-        return texts[0] if texts else None
-    return None if value is None else str(value)
 
 
 def _first_valid_email(value: Any) -> str | None:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import aiohttp
 
 from actions.settings import HelpDeskSettings
+from actions.slots import as_text
 from bot.contract import Origin
 
 logger = logging.getLogger(__name__)
@@ -121,19 +122,15 @@ class _RetryableFailure(Exception):
     pass
 
 
-def _as_text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _rejection(status: int, body: Any) -> HelpDeskRejected:
     payload = body if isinstance(body, dict) else {}
     fields = payload.get("fields")
     error_class = TicketNotFound if status == 404 else HelpDeskRejected
     return error_class(
         status,
-        _as_text(payload.get("error")) or f"http_{status}",
-        _as_text(payload.get("message")) or "no reason given",
-        {str(key): _as_text(value) for key, value in fields.items()}
+        as_text(payload.get("error")) or f"http_{status}",
+        as_text(payload.get("message")) or "no reason given",
+        {str(key): as_text(value) or "" for key, value in fields.items()}
         if isinstance(fields, dict)
         else None,
     )
@@ -193,9 +190,9 @@ class HttpHelpDeskClient:
                 type=str(body["type"]),
                 status=str(body["status"]),
                 status_label=str(body["status_label"]),
-                created_at=_as_text(body.get("created_at")),
-                updated_at=_as_text(body.get("updated_at")),
-                due_at=_as_text(body.get("due_at")),
+                created_at=as_text(body.get("created_at")) or "",
+                updated_at=as_text(body.get("updated_at")) or "",
+                due_at=as_text(body.get("due_at")) or "",
             )
         except (KeyError, TypeError) as error:
             raise HelpDeskUnavailable(f"unexpected status body: {error!r}") from error

@@ -1,9 +1,9 @@
 """A TF-IDF passage-retrieval baseline over the privacy policy, the simplest way to "answer".
 
-The policy is cut into its sections (data/policy/sections.yml, the same split the coverage check
-uses), each section into passages (paragraphs and list items). A question is answered with the
-passage most similar to it (TF-IDF, cosine similarity), i.e. from that passage's section. It has no
-notion of requests or small talk, so it answers every question with some passage.
+The policy is cut into its sections (bot.policy_sections: the cut the site shows and the coverage
+check hashes), each section into passages (paragraphs and list items). A question is answered with
+the passage most similar to it (TF-IDF, cosine similarity), i.e. from that passage's section. It
+has no notion of requests or small talk, so it answers every question with some passage.
 
     python -m scripts.baselines [--nlu tests/nlu]   # prints its held-out accuracy
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from bot.policy_sections import load_sections, split_policy
 from scripts import eval_heldout
-from scripts.policy_coverage import load_sections, split_policy
 
 LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+\.)\s+")
 HEADING = re.compile(r"^\s*#+\s*")
@@ -83,7 +83,7 @@ class TfidfRetriever:
 
 def policy_retriever(policy: Path, sections_file: Path) -> TfidfRetriever:
     sections = load_sections(sections_file)
-    texts = split_policy(policy.read_text(encoding="utf-8"), sections)
+    texts = split_policy(policy.read_text(encoding="utf-8"), sections).texts()
     return TfidfRetriever(split_passages(texts))
 
 

@@ -25,7 +25,6 @@ import importlib.metadata
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from scripts import eval_bench, eval_heldout
 from scripts.baselines import policy_retriever
 from scripts.eval_process import run_measured
 from scripts.evaluate import rasa_env, rasa_executable
+from tests.support.ports import free_port
 
 BOT = "this bot (config.yml)"
 DEFAULT_RECIPE = "Rasa default recipe"
@@ -48,12 +48,6 @@ TRAIN_DATA = ["data/nlu", "data/rules", "data/stories"]
 # The latency loops send questions the bot answers by itself (FAQ and small talk): requests open
 # forms whose actions call the help desk, which is measured on its own.
 LATENCY_INTENTS = {"faq", "greet", "thank", "goodbye", "bot_challenge", "out_of_scope"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def versions() -> dict[str, str]:
@@ -272,7 +266,7 @@ async def helpdesk_latency(
     ]
     note = (
         f"help desk: {requests} tickets per level from scripts/bench_helpdesk.py "
-        "(SQLite file and PostgreSQL database of its own; nearest-rank percentiles)."
+        "(SQLite file and PostgreSQL database of its own; percentiles as for the bot)."
     )
     return summaries, note
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from scripts.eval_bench import percentile
+from tests.support.mail import smtp_server
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONCURRENCY = (1, 8, 32)
@@ -47,19 +51,10 @@ class BenchResult:
     throughput_rps: float
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def percentile(sorted_values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, int(round(fraction * len(sorted_values) + 0.5)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
+def _ms(latencies: Sequence[float], p: float) -> float:
+    """The p-th percentile of the latencies (NaN when every request failed)."""
+    value = percentile(latencies, p)
+    return math.nan if value is None else value
 
 
 @contextmanager
@@ -86,23 +81,6 @@ def _sqlite_database() -> Iterator[str]:
         yield f"sqlite:///{folder}/helpdesk.db"
 
 
-@contextmanager
-def _smtp_sink() -> Iterator[int]:
-    from aiosmtpd.controller import Controller
-
-    class Sink:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-            return "250 OK"
-
-    port = _free_port()
-    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-
-
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -118,7 +96,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 
 
 @contextmanager
 def _helpdesk(database_url: str, smtp_port: int, token: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -195,20 +173,19 @@ def _bench_backend(
 ) -> list[BenchResult]:
     token = secrets.token_urlsafe(16)
     results = []
-    with _smtp_sink() as smtp_port, _helpdesk(database_url, smtp_port, token) as url:
+    with smtp_server() as smtp, _helpdesk(database_url, smtp.port, token) as url:
         asyncio.run(_load(url, token, 4, 20))  # warm-up: connections, caches
         for concurrency in concurrency_levels:
             latencies, errors, elapsed = asyncio.run(_load(url, token, concurrency, requests))
-            ordered = sorted(latencies)
             results.append(
                 BenchResult(
                     backend=backend,
                     concurrency=concurrency,
                     requests=len(latencies),
                     errors=errors,
-                    p50_ms=percentile(ordered, 0.50),
-                    p95_ms=percentile(ordered, 0.95),
-                    p99_ms=percentile(ordered, 0.99),
+                    p50_ms=_ms(latencies, 50),
+                    p95_ms=_ms(latencies, 95),
+                    p99_ms=_ms(latencies, 99),
                     throughput_rps=len(latencies) / elapsed,
                 )
             )

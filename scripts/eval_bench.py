@@ -5,10 +5,11 @@ Pure functions (the chart aside, which only draws what it is given), unit-tested
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
+
+import numpy as np
 
 from scripts.eval_heldout import Score
 
@@ -86,15 +87,14 @@ class BenchResults:
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
-    """The p-th percentile (0-100) by linear interpolation between closest ranks; None if empty."""
+    """The p-th percentile (0-100) by linear interpolation between closest ranks; None if empty.
+
+    The one definition for every figure `make bench` reports (the bot and the help desk)."""
     if not values:
         return None
     if not 0 <= p <= 100:
         raise ValueError(f"percentile must be within 0..100, not {p}")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    return float(np.percentile(np.asarray(values, dtype=float), p))
 
 
 @dataclass(frozen=True)

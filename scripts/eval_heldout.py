@@ -18,6 +18,8 @@ from typing import Iterable, Mapping, Sequence
 
 import yaml
 
+from bot.policy_sections import topic_sections as topic_sections
+
 FAQ_INTENT = "faq"
 # `[text](entity)`, `[text]{"entity": ...}` and `[text][{...}]` annotations -> `text`
 ENTITY_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
@@ -105,16 +107,6 @@ def load_examples(paths: Iterable[Path]) -> list[Example]:
     for file in files:
         examples += parse_nlu_yaml(file.read_text(encoding="utf-8"))
     return examples
-
-
-def topic_sections(sections_yaml: str) -> dict[str, str]:
-    """FAQ topic -> id of the policy section it answers, from data/policy/sections.yml."""
-    data = yaml.safe_load(sections_yaml) or {}
-    mapping: dict[str, str] = {}
-    for section in data.get("sections") or []:
-        for topic in section.get("topics") or []:
-            mapping.setdefault(str(topic), str(section["id"]))
-    return mapping
 
 
 def section_of_key(response_key: str | None, sections: Mapping[str, str]) -> str | None:

@@ -1,12 +1,15 @@
 """Read the JSON reports `rasa test` writes and sum them up in Markdown.
 
-Pure functions only: they take the parsed JSON (dicts) and return numbers or text, so the
-report layout is tested on small fixtures without training a model.
+`read_report` is the one reader of those files (for `make evaluate` and the NLU gate); the rest
+are pure functions that take the parsed JSON (dicts) and return numbers or text, so the report
+layout is tested on small fixtures without training a model.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 SUMMARY_KEYS = frozenset({"accuracy", "macro avg", "weighted avg", "micro avg"})
@@ -54,6 +57,14 @@ class StorySummary:
         if not self.conversations_total:
             return None
         return self.conversations_correct / self.conversations_total
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A JSON report of `rasa test` (intent, response selection, story), or {} if there is none."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
 
 
 def label_scores(report: Mapping[str, Any]) -> list[LabelScore]:

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import yaml
 
@@ -111,13 +110,6 @@ def stories_command(model: str, stories: str, out: Path) -> list[str]:
     ]
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
-
-
 def existing_images(folder: Path, names: dict[str, str], relative_to: Path) -> dict[str, str]:
     return {
         caption: os.path.relpath(folder / filename, relative_to)
@@ -127,17 +119,17 @@ def existing_images(folder: Path, names: dict[str, str], relative_to: Path) -> d
 
 
 def nlu_section_from_folder(title: str, folder: Path, report_dir: Path) -> str | None:
-    intent_report = read_json(folder / "intent_report.json")
+    intent_report = eval_reports.read_report(folder / "intent_report.json")
     if not intent_report:
         return None
     summary = eval_reports.summarise_nlu(
-        title, intent_report, read_json(folder / "response_selection_report.json")
+        title, intent_report, eval_reports.read_report(folder / "response_selection_report.json")
     )
     return eval_reports.nlu_section(summary, existing_images(folder, NLU_IMAGES, report_dir))
 
 
 def story_section_from_folder(folder: Path, report_dir: Path) -> str | None:
-    story_report = read_json(folder / "story_report.json")
+    story_report = eval_reports.read_report(folder / "story_report.json")
     if not story_report:
         return None
     failed_path = folder / "failed_test_stories.yml"

@@ -10,13 +10,12 @@ accuracy with their floors.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-SUMMARY_KEYS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
+from scripts.eval_reports import label_scores, macro_f1, read_report, report_accuracy
 
 
 @dataclass(frozen=True)
@@ -38,62 +37,45 @@ class GateResult:
         return line
 
 
-def macro_f1(report: dict[str, Any]) -> float:
-    return float(report["macro avg"]["f1-score"])
+def accuracy(report: Mapping[str, Any]) -> float:
+    """Accuracy as Rasa reports it (or its micro-averaged recall, which equals it)."""
+    value = report_accuracy(report)
+    if value is None:
+        raise ValueError("the report has no accuracy")
+    return value
 
 
-def accuracy(report: dict[str, Any]) -> float:
-    """Accuracy as Rasa reports it, or the support-weighted recall, which equals it."""
-    if isinstance(report.get("accuracy"), (int, float)):
-        return float(report["accuracy"])
-    return float(report["weighted avg"]["recall"])
+def weakest_labels(report: Mapping[str, Any], count: int = 5) -> list[str]:
+    return [f"{s.label} ({s.f1:.2f})" for s in label_scores(report)[:count] if s.f1 < 1.0]
 
 
-def weakest_labels(report: dict[str, Any], count: int = 5) -> list[str]:
-    per_label = [
-        (name, scores["f1-score"])
-        for name, scores in report.items()
-        if name not in SUMMARY_KEYS and isinstance(scores, dict) and "f1-score" in scores
-    ]
-    per_label.sort(key=lambda item: item[1])
-    return [f"{name} ({f1:.2f})" for name, f1 in per_label[:count] if f1 < 1.0]
+def _report(path: Path, missing: str) -> dict[str, Any]:
+    report = read_report(path)
+    if not report:
+        raise FileNotFoundError(f"{path} is missing: {missing}")
+    return report
 
 
 def evaluate_reports(
     report_dir: Path, min_intent_f1: float, min_response_accuracy: float
 ) -> list[GateResult]:
-    intent_report = _load(report_dir / "intent_report.json")
-    if intent_report is None:
-        raise FileNotFoundError(
-            f"{report_dir / 'intent_report.json'} is missing: run rasa test nlu"
-        )
-    results = [
-        GateResult(
-            "intent macro-F1", macro_f1(intent_report), min_intent_f1, weakest_labels(intent_report)
-        )
-    ]
-    response_report = _load(report_dir / "response_selection_report.json")
-    if response_report is None:
-        raise FileNotFoundError(
-            f"{report_dir / 'response_selection_report.json'} is missing: "
-            "the held-out set has no retrieval-intent examples"
-        )
-    results.append(
+    intents = _report(report_dir / "intent_report.json", "run rasa test nlu")
+    intent_f1 = macro_f1(intents)
+    if intent_f1 is None:
+        raise ValueError("the intent report has no macro-averaged F1")
+    responses = _report(
+        report_dir / "response_selection_report.json",
+        "the held-out set has no retrieval-intent examples",
+    )
+    return [
+        GateResult("intent macro-F1", intent_f1, min_intent_f1, weakest_labels(intents)),
         GateResult(
             "response selection accuracy",
-            accuracy(response_report),
+            accuracy(responses),
             min_response_accuracy,
-            weakest_labels(response_report),
-        )
-    )
-    return results
-
-
-def _load(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+            weakest_labels(responses),
+        ),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         results = evaluate_reports(args.report_dir, args.min_intent_f1, args.min_response_accuracy)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         print(f"NLU gate: {error}", file=sys.stderr)
         return 2
     for result in results:

@@ -18,7 +18,6 @@ The check fails (exit status 1) when
 from __future__ import annotations
 
 import argparse
-import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -27,23 +26,16 @@ from typing import Any, Sequence
 
 import yaml
 
+from bot import policy_sections
+from bot.policy_sections import PolicySection, load_sections, text_hash
+
 DEFAULT_POLICY = Path("data/policy/privacy-policy.md")
 DEFAULT_SECTIONS = Path("data/policy/sections.yml")
 DEFAULT_DOMAIN = Path("domain.yml")
 FAQ_RESPONSE_PREFIX = "utter_faq/"
 
-
-class CoverageError(Exception):
-    """The sections file or the policy cannot be read as expected."""
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    starts_at: str
-    sha256: str
-    topics: tuple[str, ...]
+# The sections file or the policy cannot be read as expected.
+CoverageError = policy_sections.PolicySectionsError
 
 
 @dataclass
@@ -80,58 +72,15 @@ class CoverageReport:
         return "\n".join(lines)
 
 
-def normalise(text: str) -> str:
-    """Section text with whitespace collapsed, so reflowing lines changes no hash."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
-
-
-def load_sections(path: Path) -> list[Section]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = data.get("sections")
-    if not isinstance(entries, list) or not entries:
-        raise CoverageError(f"{path}: expected a non-empty list under 'sections'")
-    sections: list[Section] = []
-    for index, entry in enumerate(entries):
-        try:
-            sections.append(
-                Section(
-                    id=str(entry["id"]),
-                    title=str(entry["title"]),
-                    starts_at=str(entry["starts_at"]),
-                    sha256=str(entry.get("sha256") or ""),
-                    topics=tuple(str(topic) for topic in entry.get("topics") or ()),
-                )
-            )
-        except (KeyError, TypeError) as error:
-            raise CoverageError(f"{path}: section #{index + 1} lacks {error}") from error
-    return sections
-
-
-def split_policy(policy_text: str, sections: Sequence[Section]) -> dict[str, str]:
-    """Each section's text: from its start line up to the next section's start line."""
-    lines = policy_text.splitlines()
-    starts: list[int] = []
-    for section in sections:
-        after = starts[-1] + 1 if starts else 0
-        found = next(
-            (i for i in range(after, len(lines)) if lines[i].strip() == section.starts_at.strip()),
-            None,
+def split_policy(policy_text: str, sections: Sequence[PolicySection]) -> dict[str, str]:
+    """Each section's text, as the site shows it; the sections file must follow the text."""
+    texts = policy_sections.split_policy(policy_text, sections).texts()
+    if list(texts) != [section.id for section in sections]:
+        raise CoverageError(
+            "the sections are out of order: list them in the order of the policy text, "
+            f"which is {', '.join(texts)}"
         )
-        if found is None:
-            raise CoverageError(
-                f"section '{section.id}': start line {section.starts_at!r} not found in the policy "
-                "(after the previous section)"
-            )
-        starts.append(found)
-    ends = [*starts[1:], len(lines)]
-    return {
-        section.id: "\n".join(lines[start:end])
-        for section, start, end in zip(sections, starts, ends)
-    }
+    return texts
 
 
 def answered_topics(domain_path: Path) -> set[str]:
@@ -146,7 +95,7 @@ def answered_topics(domain_path: Path) -> set[str]:
 
 
 def check_coverage(
-    sections: Sequence[Section], section_texts: dict[str, str], topics: set[str]
+    sections: Sequence[PolicySection], section_texts: dict[str, str], topics: set[str]
 ) -> CoverageReport:
     report = CoverageReport()
     listed: set[str] = set()

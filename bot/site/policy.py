@@ -1,40 +1,31 @@
 """The privacy policy as the site shows it: safe HTML with one anchor per section.
 
-The sections come from `data/policy/sections.yml` (shared with the FAQ coverage check) when it
-exists, otherwise from the table in docs/architecture.md. Each section starts at a marker line
-of the policy text (a heading, or `_*Use of cookies_`), and the page wraps everything from that
-line to the next section's marker in `<section id="<anchor>">`.
+The sections come from `data/policy/sections.yml` (when it exists, otherwise from the table in
+docs/architecture.md) and the text is cut by `bot.policy_sections`, the same cut the FAQ
+coverage check hashes. The page wraps each section's text in `<section id="<anchor>">`.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import markdown
-import yaml
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from bot import policy_sections
+from bot.policy_sections import PolicySection, split_policy
+
 ANCHOR_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MARKER_KEYS = ("marker", "starts_at", "start", "heading")
 SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 
-
-class PolicyError(ValueError):
-    """The policy text and its list of sections do not fit together."""
-
-
-@dataclass(frozen=True)
-class PolicySection:
-    anchor: str
-    title: str
-    marker: str
+# One error for the policy and its sections, wherever they are read.
+PolicyError = policy_sections.PolicySectionsError
 
 
 @dataclass(frozen=True)
@@ -84,29 +75,9 @@ ARCHITECTURE_SECTIONS: tuple[PolicySection, ...] = (
 )
 
 
-def _section_from_entry(entry: Any, position: int) -> PolicySection:
-    if not isinstance(entry, dict):
-        raise PolicyError(f"sections.yml entry {position} is not a mapping")
-    anchor = str(entry.get("id") or entry.get("anchor") or "")
-    title = str(entry.get("title") or "")
-    marker = next((str(entry[key]) for key in MARKER_KEYS if entry.get(key)), "")
-    missing = [
-        name for name, value in (("id", anchor), ("title", title), ("marker", marker)) if not value
-    ]
-    if missing:
-        raise PolicyError(f"sections.yml entry {position} lacks {', '.join(missing)}")
-    return PolicySection(anchor=anchor, title=title, marker=marker)
-
-
 def load_sections(path: Path) -> tuple[PolicySection, ...]:
-    """Read sections.yml if it exists (a list, or a mapping with `sections:`), else the defaults."""
-    if not path.exists():
-        return ARCHITECTURE_SECTIONS
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entries = document.get("sections") if isinstance(document, dict) else document
-    if not isinstance(entries, list) or not entries:
-        raise PolicyError(f"{path} does not list any sections")
-    return tuple(_section_from_entry(entry, number) for number, entry in enumerate(entries, 1))
+    """The sections in sections.yml if it exists, else the architecture table."""
+    return policy_sections.load_sections(path) if path.exists() else ARCHITECTURE_SECTIONS
 
 
 def _check_anchors(sections: Sequence[PolicySection]) -> None:
@@ -117,53 +88,6 @@ def _check_anchors(sections: Sequence[PolicySection]) -> None:
         if section.anchor in seen:
             raise PolicyError(f"section anchor {section.anchor!r} appears twice")
         seen.add(section.anchor)
-
-
-def _locate(
-    lines: Sequence[str], sections: Iterable[PolicySection]
-) -> list[tuple[int, PolicySection]]:
-    located = []
-    for section in sections:
-        marker = section.marker.strip()
-        found = [number for number, line in enumerate(lines) if line.strip() == marker]
-        if not found:
-            raise PolicyError(f"section {section.anchor!r}: marker {marker!r} is not in the policy")
-        if len(found) > 1:
-            raise PolicyError(
-                f"section {section.anchor!r}: marker {marker!r} appears {len(found)} times"
-            )
-        located.append((found[0], section))
-    return sorted(located, key=lambda pair: pair[0])
-
-
-def _is_heading(line: str) -> bool:
-    return line.lstrip().startswith("#")
-
-
-def _split(
-    text: str, sections: Sequence[PolicySection]
-) -> tuple[list[str], list[tuple[PolicySection, list[str]]]]:
-    """Cut the text at each section's marker line.
-
-    A heading left alone at the end of a section (like "Handling of Personal Information on
-    Websites" just before "Request to Customers") introduces the next section, so it moves there.
-    """
-    lines = text.splitlines()
-    located = _locate(lines, sections)
-    starts = [start for start, _ in located] + [len(lines)]
-    preamble = lines[: starts[0]]
-    chunks = [(section, lines[start : starts[i + 1]]) for i, (start, section) in enumerate(located)]
-    for current, following in zip(chunks, chunks[1:]):
-        body = current[1]
-        moved: list[str] = []
-        while body and not body[-1].strip():
-            body.pop()
-        while body and _is_heading(body[-1]):
-            moved.insert(0, body.pop())
-            while body and not body[-1].strip():
-                body.pop()
-        following[1][:0] = [*moved, ""] if moved else []
-    return preamble, chunks
 
 
 def _is_safe_href(href: str) -> bool:
@@ -230,16 +154,18 @@ def render_markdown(text: str) -> str:
 
 def render_policy(text: str, sections: Sequence[PolicySection]) -> RenderedPolicy:
     _check_anchors(sections)
-    preamble, chunks = _split(text, sections)
-    parts = [f'<div class="policy-preamble">{render_markdown(chr(10).join(preamble))}</div>']
-    for section, lines in chunks:
+    policy = split_policy(text, sections)
+    parts = [f'<div class="policy-preamble">{render_markdown(policy.preamble)}</div>']
+    for section, section_text in policy.sections:
         parts.append(
             f'<section class="policy-section" id="{section.anchor}">\n'
-            f"{render_markdown(chr(10).join(lines))}\n"
+            f"{render_markdown(section_text)}\n"
             '<p class="back-to-top"><a href="#contents">Back to contents</a></p>\n'
             "</section>"
         )
-    return RenderedPolicy(html="\n".join(parts), sections=tuple(section for section, _ in chunks))
+    return RenderedPolicy(
+        html="\n".join(parts), sections=tuple(section for section, _ in policy.sections)
+    )
 
 
 def load_policy(policy_path: Path, sections_path: Path) -> RenderedPolicy:

@@ -13,15 +13,13 @@ import secrets
 import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from email.message import Message
-from email.parser import BytesParser
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.databases import temporary_postgres_database
+from tests.support.mail import Mailbox, smtp_server
 from tests.support.ports import free_port
 from tests.support.processes import ServerProcess, start_server
 
@@ -31,17 +29,6 @@ MODEL = Path(os.environ.get("PRIVACY_MODEL", ROOT / "models" / "policy-assistant
 ARTIFACTS = ROOT / "test-artifacts"
 LOGS = ARTIFACTS / "logs"
 REDIS_TEST_DB = 7
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(BytesParser().parsebytes(envelope.original_content))
-        return "250 Message accepted for delivery"
 
 
 @dataclass(frozen=True)
@@ -94,19 +81,15 @@ def _rasa_production_env(tracker_database_url: str, actions_port: int) -> dict[s
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    from aiosmtpd.controller import Controller
-
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first")
     token = secrets.token_urlsafe(24)
     staff_password = secrets.token_urlsafe(12)
-    port = {name: free_port() for name in ("rasa", "actions", "helpdesk", "smtp")}
-    mailbox = Mailbox()
+    port = {name: free_port() for name in ("rasa", "actions", "helpdesk")}
 
     with ExitStack() as cleanup:
-        smtp = Controller(mailbox, hostname="127.0.0.1", port=port["smtp"])
-        smtp.start()
-        cleanup.callback(smtp.stop)
+        smtp = cleanup.enter_context(smtp_server())
+        port["smtp"] = smtp.port
         tickets_db = cleanup.enter_context(temporary_postgres_database("e2e_tickets"))
         tracker_db = cleanup.enter_context(temporary_postgres_database("e2e_tracker"))
         _flush_redis_test_db()
@@ -156,5 +139,5 @@ def stack() -> Iterator[Stack]:
             service_token=token,
             staff_username="e2e-staff",
             staff_password=staff_password,
-            mailbox=mailbox,
+            mailbox=smtp.mailbox,
         )

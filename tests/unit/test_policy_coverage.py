@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.policy_sections import normalise
 from scripts import policy_coverage
 from scripts.policy_coverage import (
     CoverageError,
     answered_topics,
     check_coverage,
     load_sections,
-    normalise,
     split_policy,
     text_hash,
 )

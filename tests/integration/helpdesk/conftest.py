@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from email.message import Message
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,8 @@ from bot.helpdesk.db import create_engine, migrate
 from bot.helpdesk.repository import SqlStaffRepository
 from bot.helpdesk.settings import Settings
 from tests.support.databases import temporary_postgres_database
-from tests.support.ports import free_port
+from tests.support.mail import SmtpServer
+from tests.support.mail import smtp_server as local_smtp_server
 
 Sanic.test_mode = True  # a fresh app per test under the same name
 
@@ -44,31 +42,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             yield url
 
 
-@dataclass
-class Mailbox:
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(BytesParser().parsebytes(envelope.original_content))
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    mailbox: Mailbox
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    from aiosmtpd.controller import Controller
-
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield SmtpServer(port, mailbox)
-    controller.stop()
+    with local_smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
