@@ -11,11 +11,16 @@ MIN_DETAILS_LENGTH = 3
 MAX_DETAILS_LENGTH = 5000
 
 # One address: a local part, an "@", and a domain with at least one dot and a 2+ letter ending.
+# Linear time on any input (issue 16): a match may only start where a run of local-part
+# characters starts (the lookbehind), and every repetition is bounded by the RFC 5321/1035 limits
+# (local part 64, label 63, TLD 63), so each start position costs a bounded amount of work.
+_LOCAL_CHARS = "A-Za-z0-9.!#$%&'*+/=?^_`{|}~-"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_PATTERN = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+    rf"(?<![{_LOCAL_CHARS}])[{_LOCAL_CHARS}]{{1,64}}"
+    rf"@{_LABEL}(?:\.{_LABEL}){{0,126}}\.[A-Za-z]{{2,63}}(?![A-Za-z])"
 )
-# Help desk references look like PR-7KQ2-M9XD.
+# Help desk references look like PR-7KQ2-M9XD. Fixed width, so linear time already.
 REFERENCE_PATTERN = re.compile(r"\bPR[-\s]?([A-Z0-9]{4})[-\s]?([A-Z0-9]{4})\b", re.IGNORECASE)
 SKIP_WORDS = frozenset(
     {
