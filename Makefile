@@ -25,7 +25,7 @@ NLU_MIN_INTENT_F1        ?= 0.95
 NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 
 .PHONY: help run test venv train validate lint typecheck test-python test-nlu test-stories \
-        coverage-check browser evaluate bench clean
+        coverage-check browser evaluate bench bench-fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -100,6 +100,9 @@ evaluate: $(MODEL) ## per-intent scores, 5-fold cross-validation, plots -> repor
 
 bench: $(STAMP) ## accuracy vs baselines, training time/memory, latency -> reports/bench.md
 	$(PY) -m scripts.bench --out $(REPORTS) $(BENCH_ARGS)
+
+bench-fuzz: $(MODEL) ## ~10,000 fuzzed inputs against the real stack: 5xx, latency -> reports/bench-fuzz.md
+	$(PY) -m scripts.bench_fuzz --out $(REPORTS) $(BENCH_FUZZ_ARGS)
 
 clean: ## remove models, reports and the virtualenv
 	rm -rf models $(REPORTS) $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -12,10 +12,10 @@ from bot.chat.limits import (
 )
 
 
-def test_the_defaults_are_2000_characters_and_one_mebibyte() -> None:
+def test_the_defaults_are_2000_characters_and_two_mebibytes() -> None:
     limits = ChatLimits.from_env({})
-    assert (limits.max_message_length, limits.max_request_bytes) == (2000, 1_048_576)
-    assert (DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_REQUEST_BYTES) == (2000, 1_048_576)
+    assert (limits.max_message_length, limits.max_request_bytes) == (2000, 2_097_152)
+    assert (DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_REQUEST_BYTES) == (2000, 2_097_152)
 
 
 def test_the_limits_come_from_the_environment() -> None:
