@@ -35,7 +35,7 @@ E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COV
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
 
 .PHONY: help run test venv train validate lint typecheck test-python test-nlu test-stories \
-        test-replies coverage-check browser evaluate bench clean
+        test-replies coverage-check browser evaluate bench bench-fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -114,6 +114,9 @@ evaluate: $(MODEL) ## customer replies end to end, per-intent scores, 5-fold CV 
 
 bench: $(STAMP) ## accuracy vs baselines, training time/memory, latency -> reports/bench.md
 	$(PY) -m scripts.bench --out $(REPORTS) $(BENCH_ARGS)
+
+bench-fuzz: $(MODEL) ## ~10,000 fuzzed inputs against the real stack: 5xx, latency -> reports/bench-fuzz.md
+	$(PY) -m scripts.bench_fuzz --out $(REPORTS) $(BENCH_FUZZ_ARGS)
 
 clean: ## remove models, reports and the virtualenv
 	rm -rf models $(REPORTS) $(VENV) .mypy_cache .ruff_cache .pytest_cache

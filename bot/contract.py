@@ -112,9 +112,14 @@ MAX_EXCERPT_MESSAGES = 50
 MAX_EXCERPT_TEXT = 2000
 
 # One address: a local part, an "@", and a domain with at least one dot and a 2+ letter ending.
+# Linear time on any input (issue 16): a match may only start where a run of local-part
+# characters starts (the lookbehind), and every repetition is bounded by the RFC 5321/1035 limits
+# (local part 64, label 63, TLD 63), so each start position costs a bounded amount of work.
+_LOCAL_CHARS = "A-Za-z0-9.!#$%&'*+/=?^_`{|}~-"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_PATTERN = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+    rf"(?<![{_LOCAL_CHARS}])[{_LOCAL_CHARS}]{{1,64}}"
+    rf"@{_LABEL}(?:\.{_LABEL}){{0,126}}\.[A-Za-z]{{2,63}}(?![A-Za-z])"
 )
 
 

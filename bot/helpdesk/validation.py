@@ -31,6 +31,7 @@ OPTIONAL = ("phone", "membership_id", "service", "conversation_id")
 KNOWN_FIELDS = frozenset((*REQUIRED, *OPTIONAL, "origin", "conversation_excerpt"))
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOT_STORABLE = "must be text without NUL characters or unpaired surrogates"
 PRINTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
@@ -42,6 +43,18 @@ CONSOLE_TICKET_FIELDS = (
 
 class InvalidJson(ValueError):
     """The request body is not JSON at all (a 400, where a wrong field is a 422)."""
+
+
+def storable(value: str) -> bool:
+    """PostgreSQL cannot store NUL, and no database (nor UTF-8) an unpaired surrogate ("\\ud800"
+    is valid JSON): either would fail deep in the driver with a 500 instead of a 422."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class ValidationFailed(ValueError):
@@ -73,6 +86,9 @@ def _text(
     if CONTROL.search(value) and name != "details":
         errors[name] = "must not contain control characters"
         return None
+    if not storable(value):
+        errors[name] = NOT_STORABLE
+        return None
     return value
 
 
@@ -97,7 +113,11 @@ def _excerpt(value: Any, errors: dict[str, str]) -> tuple[ExcerptMessage, ...]:
             errors[f"{where}.sender"] = f"must be one of {', '.join(EXCERPT_SENDERS)}"
         if not isinstance(text, str) or len(text) > MAX_EXCERPT_TEXT:
             errors[f"{where}.text"] = f"must be a string of at most {MAX_EXCERPT_TEXT} characters"
-        if timestamp is not None and (not isinstance(timestamp, str) or len(timestamp) > 40):
+        elif not storable(text):
+            errors[f"{where}.text"] = NOT_STORABLE
+        if timestamp is not None and (
+            not isinstance(timestamp, str) or len(timestamp) > 40 or not storable(timestamp)
+        ):
             errors[f"{where}.timestamp"] = "must be an ISO 8601 string"
         if f"{where}.sender" not in errors and f"{where}.text" not in errors:
             messages.append(ExcerptMessage(str(sender), str(text), timestamp))
@@ -193,7 +213,7 @@ def clean_assignee(value: Any) -> str | None:
     if not isinstance(value, str):
         raise ValidationFailed({"assignee": "must be a string or null"})
     value = value.strip()
-    if len(value) > MAX_ASSIGNEE_LENGTH or CONTROL.search(value):
+    if len(value) > MAX_ASSIGNEE_LENGTH or CONTROL.search(value) or not storable(value):
         raise ValidationFailed(
             {"assignee": f"must be at most {MAX_ASSIGNEE_LENGTH} printable characters"}
         )
@@ -211,6 +231,8 @@ def clean_note(value: Any) -> str:
         raise ValidationFailed({"text": "is required"})
     if len(value) > MAX_NOTE_LENGTH:
         raise ValidationFailed({"text": f"must be at most {MAX_NOTE_LENGTH} characters"})
+    if not storable(value):
+        raise ValidationFailed({"text": NOT_STORABLE})
     return value.strip()
 
 

@@ -15,7 +15,6 @@ from bot.site.policy import load_policy
 from bot.site.settings import SiteSettings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-MAX_MESSAGE_LENGTH = 1000
 
 
 def content_security_policy(settings: SiteSettings) -> str:
@@ -45,7 +44,7 @@ def render_page(settings: SiteSettings, assets: dict[str, Asset]) -> str:
         policy_html=Markup(policy.html),
         sections=policy.sections,
         rasa_webhook_url=settings.rasa_webhook_url,
-        max_message_length=MAX_MESSAGE_LENGTH,
+        max_message_length=settings.max_message_length,
         asset_urls={name: asset.url for name, asset in assets.items()},
     )
 

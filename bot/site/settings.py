@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot import settings_env as env_var
+from bot.chat.limits import DEFAULT_MAX_MESSAGE_LENGTH, ChatLimits
 from bot.settings_env import SettingsError
 
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -33,14 +34,23 @@ def _checked_rasa_url(value: str) -> str:
 
 @dataclass(frozen=True)
 class SiteSettings:
-    """Where the widget finds Rasa, and where the policy text and its sections live."""
+    """Where the widget finds Rasa, how long a message may be, where the policy text lives.
+
+    `max_message_length` is the chat channel's own limit (CHAT_MAX_MESSAGE_LENGTH, read by the
+    same helper), so the widget stops typing exactly where Rasa would stop reading.
+    """
 
     rasa_url: str = DEFAULT_RASA_URL
+    max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH
     policy_path: Path = POLICY_DIR / "privacy-policy.md"
     sections_path: Path = POLICY_DIR / "sections.yml"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rasa_url", _checked_rasa_url(self.rasa_url))
+        if self.max_message_length < 1:
+            raise SiteSettingsError(
+                f"The chat's message length limit must be at least 1, not {self.max_message_length}"
+            )
 
     @property
     def rasa_webhook_url(self) -> str:
@@ -57,6 +67,7 @@ class SiteSettings:
         policy_dir = Path(env_var.text(env, "POLICY_DIR", str(POLICY_DIR)))
         return cls(
             rasa_url=env_var.text(env, "RASA_URL", DEFAULT_RASA_URL),
+            max_message_length=ChatLimits.from_env(env).max_message_length,
             policy_path=policy_dir / "privacy-policy.md",
             sections_path=policy_dir / "sections.yml",
         )

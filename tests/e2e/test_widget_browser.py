@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from bot.chat.limits import DEFAULT_MAX_MESSAGE_LENGTH
 from tests.support.browser import chromium
 from tests.support.ports import free_port
 from tests.support.processes import start_server
@@ -414,17 +415,42 @@ def test_an_unreachable_assistant_gets_a_friendly_message_and_a_retry(
     assert fake_rasa.messages() == ["hello"]
 
 
-def test_messages_are_capped_and_empty_ones_are_not_sent(page: Any, fake_rasa: FakeRasa) -> None:
+def test_typing_stops_at_the_chat_limit_and_the_hint_says_so(
+    page: Any, fake_rasa: FakeRasa
+) -> None:
+    """The page carries the chat channel's limit (CHAT_MAX_MESSAGE_LENGTH, default 2,000)."""
+    from playwright.sync_api import expect
+
+    open_chat(page)
+    limit = int(page.get_by_test_id("chat-widget").get_attribute("data-max-length"))
+    assert limit == DEFAULT_MAX_MESSAGE_LENGTH
+    message_input = page.get_by_test_id("chat-input")
+    hint = page.get_by_test_id("chat-input-hint")
+    message_input.focus()
+
+    page.keyboard.insert_text("x" * (limit - 30))
+    expect(hint).to_have_text("30 characters left")
+    page.keyboard.insert_text("y" * 100)  # a paste that does not fit is cut at the limit
+
+    assert len(message_input.input_value()) == limit
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("a message can be at most 2,000 characters")
+    expect(hint).to_have_attribute("aria-live", "polite")
+    expect(message_input).to_have_attribute("aria-describedby", "chat-input-hint")
+    screenshot(page, "length-limit")
+
+    message_input.press("Enter")
+    expect(user_messages(page)).to_have_count(1)
+    expect(bot_messages(page)).to_have_count(1)
+    assert [len(message) for message in fake_rasa.messages()] == [limit]
+    expect(hint).to_have_text("")
+
+
+def test_empty_messages_are_not_sent(page: Any, fake_rasa: FakeRasa) -> None:
     from playwright.sync_api import expect
 
     open_chat(page)
     message_input = page.get_by_test_id("chat-input")
-    message_input.focus()
-    page.keyboard.insert_text("x" * 1005)
-
-    assert len(message_input.input_value()) == 1000
-    expect(page.get_by_test_id("chat-input-hint")).to_have_text("0 characters left")
-
     message_input.fill("   ")
     message_input.press("Enter")
     expect(page.get_by_test_id("chat-input-hint")).to_have_text("Type a message first.")

@@ -2,19 +2,28 @@
 
 Loads the trained model (env var PRIVACY_MODEL, default models/policy-assistant.tar.gz; `make test`
 trains it first) and a real action server on a free port, then talks to the agent directly.
+The second half goes through the real door: `rasa run` with credentials.yml (the bounded REST
+channel, bot/chat/channel.py) on a free port, over HTTP as the widget does (issue 16).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
+import yaml
 
+from bot.chat.limits import DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_REQUEST_BYTES
 from tests.support.ports import free_port
 from tests.support.processes import ServerProcess, start_server
 
@@ -64,6 +73,31 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def rasa_url(action_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`rasa run` as `make run` starts it (credentials.yml), in-memory stores, a free port."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("rasa")
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({"action_endpoint": {"url": action_server}}))
+    rasa = Path(sys.executable).with_name("rasa")
+    server = start_server(
+        "rasa",
+        [
+            str(rasa), "run", "--model", str(model_path()), "--endpoints", str(endpoints),
+            "--credentials", "credentials.yml", "--cors", "*", "--port", str(port),
+        ],
+        env={"RASA_TELEMETRY_ENABLED": "false"},
+        log_dir=folder,
+        cwd=ROOT,
+    )  # fmt: skip
+    try:
+        server.wait_until_answering(f"http://127.0.0.1:{port}/", timeout=180)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def agent(action_server: str) -> AsyncIterator[Any]:
     from rasa.core.agent import load_agent
@@ -106,3 +140,141 @@ async def test_a_policy_question_is_answered_with_its_source(agent: Any) -> None
     assert any(
         "Source: [Use of cookies](/#use-of-cookies)" in (r.get("text") or "") for r in replies
     )
+
+
+# --- through the real channel: bounded input at the door (issue 16) ---------------------------
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+TOO_LONG_REPLY = DOMAIN["responses"]["utter_message_too_long"][0]["text"]
+TOO_LONG_IN_FORM_REPLY = DOMAIN["responses"]["utter_message_too_long_in_form"][0]["text"]
+HUGE = 100_000
+HUGE_SHAPES = {
+    "one long word": "a" * HUGE,
+    "repeated a@": "a@" * (HUGE // 2),
+    "repeated PR-": ("PR-" * HUGE)[:HUGE],
+    "repeated a.": "a." * (HUGE // 2),
+    "words": ("privacy " * HUGE)[:HUGE],
+}
+
+
+def webhook(rasa_url: str, body: bytes, timeout: float = 30) -> tuple[int, Any, float]:
+    """POST raw bytes to the REST webhook: status, decoded JSON answer, seconds taken."""
+    request = urllib.request.Request(
+        f"{rasa_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    return status, json.loads(raw) if raw else None, time.monotonic() - started
+
+
+def say(rasa_url: str, text: str, sender: str | None = None) -> tuple[int, Any, float]:
+    body = {"sender": sender or f"channel-{uuid.uuid4().hex}", "message": text}
+    return webhook(rasa_url, json.dumps(body).encode())
+
+
+def texts_of(replies: list[dict[str, Any]]) -> list[str]:
+    return [reply.get("text") or "" for reply in replies]
+
+
+def test_a_message_over_the_limit_gets_the_keep_it_short_reply(rasa_url: str) -> None:
+    status, replies, _ = say(rasa_url, "please " * (DEFAULT_MAX_MESSAGE_LENGTH // 7 + 1))
+
+    assert status == 200
+    assert texts_of(replies) == [TOO_LONG_REPLY]
+    assert replies[0]["buttons"] == [{"title": "Ask the Help Desk", "payload": "/request_inquiry"}]
+
+
+def test_a_message_at_the_limit_is_still_read(rasa_url: str) -> None:
+    text = ("Do you use cookies? " * 200)[:DEFAULT_MAX_MESSAGE_LENGTH]
+    status, replies, _ = say(rasa_url, text)
+    assert status == 200 and replies and TOO_LONG_REPLY not in texts_of(replies)
+
+
+@pytest.mark.parametrize("shape", HUGE_SHAPES)
+def test_a_100000_character_message_is_answered_quickly(rasa_url: str, shape: str) -> None:
+    status, replies, seconds = say(rasa_url, HUGE_SHAPES[shape])
+
+    assert (status, texts_of(replies)) == (200, [TOO_LONG_REPLY])
+    # The goal is under 1 s on 2 cores (make bench-fuzz measures it); generous for busy machines.
+    assert seconds < 5, f"{seconds:.1f} s"
+
+
+def test_a_normal_question_is_not_held_up_by_huge_messages(rasa_url: str) -> None:
+    with ThreadPoolExecutor(max_workers=len(HUGE_SHAPES) + 1) as pool:
+        huge = [pool.submit(say, rasa_url, text) for text in HUGE_SHAPES.values()]
+        status, replies, seconds = pool.submit(say, rasa_url, "Can I turn off cookies?").result()
+        assert all(future.result()[0] == 200 for future in huge)
+    assert status == 200 and any("Source: [Use of cookies]" in t for t in texts_of(replies))
+    assert seconds < 5, f"{seconds:.1f} s"
+
+
+def test_inside_the_request_form_a_long_answer_is_refused_and_the_question_asked_again(
+    rasa_url: str,
+) -> None:
+    sender = f"channel-form-{uuid.uuid4().hex}"
+    _, started, _ = say(rasa_url, "/request_erasure", sender)
+    question = texts_of(started)[-1]
+    status, replies, _ = say(rasa_url, "My name is " + "x" * 3_000, sender)
+
+    assert status == 200
+    assert texts_of(replies) == [TOO_LONG_IN_FORM_REPLY, question]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"", "body"),
+        (b"not json", "body"),
+        (b"[1, 2]", "body"),
+        (b"[" * 100_000, "body"),
+        (b'{"message": "hi"}', "sender"),
+        (b'{"sender": 12, "message": "hi"}', "sender"),
+        (b'{"sender": "s1"}', "message"),
+        (b'{"sender": "s1", "message": ["hi"]}', "message"),
+        (b'{"sender": "s1", "message": "\\ud800"}', "message"),
+    ],
+    ids=[
+        "empty",
+        "not JSON",
+        "a list",
+        "nested too deep",
+        "no sender",
+        "sender a number",
+        "no message",
+        "message a list",
+        "unpaired surrogate",
+    ],
+)
+def test_a_malformed_request_is_a_400_naming_the_field(
+    rasa_url: str, body: bytes, field: str
+) -> None:
+    status, answer, _ = webhook(rasa_url, body)
+    assert status == 400, answer
+    assert field in answer["fields"], answer
+
+
+def test_a_body_over_the_byte_limit_is_refused_before_it_is_read(rasa_url: str) -> None:
+    body = json.dumps({"sender": "s1", "message": "a" * DEFAULT_MAX_REQUEST_BYTES}).encode()
+    status, answer, _ = webhook(rasa_url, body)
+    assert status == 413 and answer["error"] == "payload_too_large"
+
+
+def test_the_widget_can_still_reach_the_webhook_from_another_origin(rasa_url: str) -> None:
+    preflight = urllib.request.Request(
+        f"{rasa_url}/webhooks/rest/webhook",
+        method="OPTIONS",
+        headers={
+            "Origin": "http://localhost:8000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    with urllib.request.urlopen(preflight, timeout=10) as response:
+        assert response.status in (200, 204)
+        assert response.headers["Access-Control-Allow-Origin"] in ("*", "http://localhost:8000")

@@ -6,7 +6,9 @@
  * - bot text is escaped: only Markdown links ([title](url), safe schemes) and **bold** become
  *   elements, everything else stays text (built with the DOM, never innerHTML);
  * - quick-reply buttons send their payload and show their title as the customer's message;
- * - the conversation id and the visible messages persist in localStorage until "Start over".
+ * - the conversation id and the visible messages persist in localStorage until "Start over";
+ * - typing stops at data-max-length characters (the chat channel's own limit, set by the site),
+ *   and the hint under the input says so.
  */
 (function () {
   "use strict";
@@ -17,6 +19,7 @@
   var MAX_BUTTONS = 10;
   var REQUEST_TIMEOUT_MS = 20000;
   var LENGTH_WARNING_AT = 100;
+  var DEFAULT_MAX_LENGTH = 2000; // only if the page leaves data-max-length out
   var SMALL_SCREEN = "(max-width: 30rem)";
   var UNREACHABLE_TEXT =
     "Sorry, I can't reach the assistant right now. Please check your connection and try again in a moment.";
@@ -162,7 +165,7 @@
   function ChatWidget(root) {
     this.root = root;
     this.webhookUrl = root.getAttribute("data-rasa-webhook-url");
-    this.maxLength = parseInt(root.getAttribute("data-max-length"), 10) || 1000;
+    this.maxLength = parseInt(root.getAttribute("data-max-length"), 10) || DEFAULT_MAX_LENGTH;
     this.launcher = root.querySelector("#chat-launcher");
     this.panel = root.querySelector("#chat-panel");
     this.log = root.querySelector("#chat-log");
@@ -172,6 +175,7 @@
     this.hint = root.querySelector("#chat-input-hint");
     this.closeButton = root.querySelector("#chat-close");
     this.startOverButton = root.querySelector("#chat-start-over");
+    this.input.maxLength = this.maxLength;
     this.state = loadState();
     this.pending = 0;
     this.queue = Promise.resolve();
@@ -244,16 +248,30 @@
     this.queue = Promise.resolve();
     this.typing.hidden = true;
     this.input.value = "";
+    this.hint.classList.remove("chat-input-hint--limit");
     this.hint.textContent = "You started a new conversation.";
     this.input.focus();
   };
 
+  ChatWidget.prototype.limitText = function () {
+    return (
+      "That's the limit: a message can be at most " +
+      this.maxLength.toLocaleString("en") +
+      " characters. Please keep it shorter, or ask me to pass a longer request to the Help Desk."
+    );
+  };
+
   ChatWidget.prototype.showRemainingLength = function () {
+    // A paste longer than the limit is cut by maxlength, so it lands here at the limit too.
     var remaining = this.maxLength - this.input.value.length;
-    this.hint.textContent =
-      remaining <= LENGTH_WARNING_AT
-        ? remaining + (remaining === 1 ? " character" : " characters") + " left"
-        : "";
+    this.hint.classList.toggle("chat-input-hint--limit", remaining <= 0);
+    if (remaining <= 0) {
+      this.hint.textContent = this.limitText();
+    } else if (remaining <= LENGTH_WARNING_AT) {
+      this.hint.textContent = remaining + (remaining === 1 ? " character" : " characters") + " left";
+    } else {
+      this.hint.textContent = "";
+    }
   };
 
   ChatWidget.prototype.sendTyped = function () {
@@ -264,12 +282,13 @@
       return;
     }
     if (text.length > this.maxLength) {
-      this.hint.textContent =
-        "Messages can be at most " + this.maxLength + " characters. Please shorten yours.";
+      this.hint.textContent = this.limitText();
+      this.hint.classList.add("chat-input-hint--limit");
       return;
     }
     this.input.value = "";
     this.hint.textContent = "";
+    this.hint.classList.remove("chat-input-hint--limit");
     this.send(text, text);
   };
 

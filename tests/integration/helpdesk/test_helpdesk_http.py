@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,3 +55,13 @@ async def test_concurrent_retries_over_http_return_one_ticket(served_helpdesk: s
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] * 11 + [201]
     assert len({reference for _, reference in results}) == 1
+
+
+async def test_a_body_over_the_size_limit_is_refused_with_413(served_helpdesk: str) -> None:
+    body = json.dumps(ticket_body(details="x" * 1_100_000)).encode()
+    headers = {**SERVICE, "Idempotency-Key": "too-big", "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{served_helpdesk}/api/v1/tickets", data=body, headers=headers
+        ) as resp:
+            assert resp.status == 413

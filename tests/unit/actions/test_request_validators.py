@@ -32,6 +32,16 @@ from actions.validators import (
         ("", None),
         (None, None),
         ("x" * 250 + "@example.com", None),
+        # The bounded, linear-time pattern (issue 16): RFC limits, never a truncated address.
+        ("x" * 64 + "@example.com", "x" * 64 + "@example.com"),
+        ("x" * 65 + "@example.com", None),
+        ("jane@" + "a" * 63 + ".com", "jane@" + "a" * 63 + ".com"),
+        ("jane@" + "a" * 64 + ".com", None),
+        ("jane@example." + "c" * 64, None),
+        ("(jane@example.com)", "jane@example.com"),
+        ("mail:jane@example.com, thanks", "jane@example.com"),
+        ("jane@example.com123", "jane@example.com"),
+        ("a@" * 500 + "jane@example.com", "jane@example.com"),
     ],
 )
 def test_email_addresses(text: Optional[str], expected: Optional[str]) -> None:

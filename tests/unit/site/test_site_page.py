@@ -143,8 +143,23 @@ async def test_the_chat_markup_is_accessible_and_knows_where_rasa_is() -> None:
     [(_, close)] = page.with_attribute("id", "chat-close")
     assert close["aria-label"]
     [(_, message_input)] = page.with_attribute("id", "chat-input")
-    assert message_input["maxlength"] == "1000"
+    assert message_input["maxlength"] == "2000"
     assert page.with_attribute("for", "chat-input"), "the input has a label"
+
+
+async def test_the_widget_gets_the_chat_channels_length_limit_from_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHAT_MAX_MESSAGE_LENGTH", "750")
+    app = Sanic(f"site_test_{uuid.uuid4().hex[:8]}")
+    app.blueprint(create_site_blueprint())
+
+    _, page = await fetch_page(app)
+
+    [(_, widget)] = page.with_attribute("id", "chat")
+    [(_, message_input)] = page.with_attribute("id", "chat-input")
+    assert (widget["data-max-length"], message_input["maxlength"]) == ("750", "750")
+    assert message_input["aria-describedby"] == "chat-input-hint"
 
 
 async def test_rasa_url_comes_from_the_environment_when_not_given(

@@ -49,3 +49,14 @@ def test_reading_settings_does_not_happen_at_import(monkeypatch: pytest.MonkeyPa
         "http://first:1",
         "http://second:2",
     )
+
+
+def test_the_message_length_limit_is_the_chat_channels_own_setting() -> None:
+    assert SiteSettings.from_env({}).max_message_length == 2000
+    limited = SiteSettings.from_env({"CHAT_MAX_MESSAGE_LENGTH": "500"})
+    assert limited.max_message_length == 500
+
+
+def test_a_message_length_limit_below_one_is_refused() -> None:
+    with pytest.raises(SiteSettingsError, match="at least 1"):
+        SiteSettings(max_message_length=0)
