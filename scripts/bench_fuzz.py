@@ -552,7 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the ~10,000 inputs")
-    parser.add_argument("--workers", type=int, default=4, help="concurrent clients per target")
+    parser.add_argument("--workers", type=int, default=2, help="concurrent clients per target")
     parser.add_argument("--probe-interval", type=float, default=0.5)
     args = parser.parse_args(argv)
     if not args.model.exists():
