@@ -269,23 +269,27 @@ async def send(
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
         ) as resp:
-            raw = await resp.read()
+            error = ""
+            try:
+                raw = await resp.read()
+            except (aiohttp.ClientError, OSError) as cut:
+                # The server answered (a 413) and closed before the whole body was sent.
+                raw, error = b"", f"answered, then closed: {type(cut).__name__}"
             seconds = time.monotonic() - started
             replied = None
             if request.target == "rasa" and resp.status == 200:
                 replied = _bot_replied(resp.headers.get("Content-Type", ""), raw)
             return Result(
-                request.target, request.route, request.kind, resp.status, seconds, "", replied
+                request.target, request.route, request.kind, resp.status, seconds, error, replied
             )
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-        seconds = time.monotonic() - started
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError) as failure:
         return Result(
             request.target,
             request.route,
             request.kind,
             None,
-            seconds,
-            f"{type(error).__name__}: {error}"[:200],
+            time.monotonic() - started,
+            f"{type(failure).__name__}: {failure}"[:200],
         )
 
 
@@ -304,7 +308,7 @@ async def ask(
             seconds = time.monotonic() - started
             texts = " ".join(str(r.get("text", "")) for r in replies) if resp.status == 200 else ""
             return Timing(label, resp.status, seconds, texts)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError) as error:
         return Timing(label, None, time.monotonic() - started, f"{type(error).__name__}")
 
 
@@ -552,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the ~10,000 inputs")
-    parser.add_argument("--workers", type=int, default=4, help="concurrent clients per target")
+    parser.add_argument("--workers", type=int, default=2, help="concurrent clients per target")
     parser.add_argument("--probe-interval", type=float, default=0.5)
     args = parser.parse_args(argv)
     if not args.model.exists():
