@@ -19,6 +19,9 @@ MODEL       := models/policy-assistant.tar.gz
 TRAIN_DATA  := data/nlu data/rules data/stories
 TRAIN_FILES := config.yml domain.yml $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 ENDPOINTS   ?= endpoints.yml
+# Processes each of Rasa, the action server and the help desk; >1 needs the production endpoints.
+WORKERS     ?= 1
+PROD_WORKERS ?= 2
 REPORTS     := reports
 # Held-out NLU gates (issue #2): intent macro-F1 and response-selection accuracy (diagnostics on
 # the old held-out set, written in the training data's style).
@@ -34,7 +37,7 @@ E2E_MIN_SMALLTALK   ?= 0.95
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
 
-.PHONY: help run test venv train validate lint typecheck test-python test-nlu test-stories \
+.PHONY: help run run-prod test venv train validate lint typecheck test-python test-nlu test-stories \
         test-replies coverage-check browser evaluate bench clean
 
 help: ## list the targets
@@ -66,7 +69,10 @@ train: $(MODEL) ## train the model if data, domain or config changed
 # --- the two commands --------------------------------------------------------------------------
 
 run: $(MODEL) ## set up, train if needed, start Rasa, actions, help desk and site
-	ENDPOINTS=$(ENDPOINTS) scripts/run-stack.sh
+	ENDPOINTS=$(ENDPOINTS) WORKERS=$(WORKERS) scripts/run-stack.sh
+
+run-prod: $(MODEL) ## the production configuration: local PostgreSQL + Redis, PROD_WORKERS=2 each
+	ENDPOINTS=endpoints.production.yml WORKERS=$(PROD_WORKERS) scripts/run-stack.sh
 
 test: lint typecheck validate coverage-check test-python test-replies test-nlu test-stories ## every check and test
 	@echo "make test: all checks passed"
