@@ -155,7 +155,7 @@ def stack() -> Iterator[Stack]:
 
         helpdesk.wait_until_answering(f"http://127.0.0.1:{port['helpdesk']}/helpdesk/login", 60)
         actions.wait_until_answering(f"http://127.0.0.1:{port['actions']}/health", 90)
-        rasa.wait_until_answering(f"http://127.0.0.1:{port['rasa']}/", 180)
+        rasa.wait_until_answering(f"http://127.0.0.1:{port['rasa']}/", 300)
 
         yield Stack(
             rasa_url=f"http://127.0.0.1:{port['rasa']}",

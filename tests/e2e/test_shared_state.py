@@ -32,7 +32,7 @@ def second_rasa(stack: Stack) -> Iterator[str]:
     port = free_port()
     rasa = start_rasa("rasa-second", port, stack.rasa_env)
     try:
-        rasa.wait_until_answering(f"http://127.0.0.1:{port}/", 180)
+        rasa.wait_until_answering(f"http://127.0.0.1:{port}/", 300)
         yield f"http://127.0.0.1:{port}"
     finally:
         rasa.stop()
