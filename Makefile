@@ -38,7 +38,7 @@ E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COV
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
 
 .PHONY: help run run-prod test venv train validate lint typecheck test-python test-nlu test-stories \
-        test-replies coverage-check browser evaluate bench clean
+        test-replies coverage-check browser evaluate bench bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -118,8 +118,11 @@ evaluate: $(MODEL) ## customer replies end to end, per-intent scores, 5-fold CV 
 	$(PY) -m scripts.eval_customer --model $(MODEL) --out $(REPORTS)/customer-replies
 	$(PY) -m scripts.evaluate --model $(MODEL) --out $(REPORTS) $(EVALUATE_ARGS)
 
-bench: $(STAMP) ## accuracy vs baselines, training time/memory, latency -> reports/bench.md
-	$(PY) -m scripts.bench --out $(REPORTS) $(BENCH_ARGS)
+bench: $(STAMP) ## accuracy, training, the deployments under load (BENCH_ARGS=--quick) -> reports/
+	nice $(PY) -m scripts.bench --out $(REPORTS) $(BENCH_ARGS)
+
+bench-load: $(MODEL) ## only the deployments under load (BENCH_LOAD_ARGS=--quick) -> reports/
+	nice $(PY) -m scripts.bench_load --model $(MODEL) --out $(REPORTS) $(BENCH_LOAD_ARGS)
 
 clean: ## remove models, reports and the virtualenv
 	rm -rf models $(REPORTS) $(VENV) .mypy_cache .ruff_cache .pytest_cache
