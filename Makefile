@@ -19,6 +19,9 @@ MODEL       := models/policy-assistant.tar.gz
 TRAIN_DATA  := data/nlu data/rules data/stories
 TRAIN_FILES := config.yml domain.yml $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 ENDPOINTS   ?= endpoints.yml
+# Processes each of Rasa, the action server and the help desk; >1 needs the production endpoints.
+WORKERS     ?= 1
+PROD_WORKERS ?= 2
 REPORTS     := reports
 # Held-out NLU gates (issue #2): intent macro-F1 and response-selection accuracy (diagnostics on
 # the old held-out set, written in the training data's style).
@@ -34,8 +37,8 @@ E2E_MIN_SMALLTALK   ?= 0.95
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
 
-.PHONY: help run test venv train validate lint typecheck test-python test-nlu test-stories \
-        test-replies coverage-check browser evaluate bench bench-fuzz clean
+.PHONY: help run run-prod test venv train validate lint typecheck test-python test-nlu test-stories \
+        test-replies coverage-check browser evaluate bench bench-load bench-fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -66,7 +69,10 @@ train: $(MODEL) ## train the model if data, domain or config changed
 # --- the two commands --------------------------------------------------------------------------
 
 run: $(MODEL) ## set up, train if needed, start Rasa, actions, help desk and site
-	ENDPOINTS=$(ENDPOINTS) scripts/run-stack.sh
+	ENDPOINTS=$(ENDPOINTS) WORKERS=$(WORKERS) scripts/run-stack.sh
+
+run-prod: $(MODEL) ## the production configuration: local PostgreSQL + Redis, PROD_WORKERS=2 each
+	ENDPOINTS=endpoints.production.yml WORKERS=$(PROD_WORKERS) scripts/run-stack.sh
 
 test: lint typecheck validate coverage-check test-python test-replies test-nlu test-stories ## every check and test
 	@echo "make test: all checks passed"
@@ -112,8 +118,11 @@ evaluate: $(MODEL) ## customer replies end to end, per-intent scores, 5-fold CV 
 	$(PY) -m scripts.eval_customer --model $(MODEL) --out $(REPORTS)/customer-replies
 	$(PY) -m scripts.evaluate --model $(MODEL) --out $(REPORTS) $(EVALUATE_ARGS)
 
-bench: $(STAMP) ## accuracy vs baselines, training time/memory, latency -> reports/bench.md
-	$(PY) -m scripts.bench --out $(REPORTS) $(BENCH_ARGS)
+bench: $(STAMP) ## accuracy, training, the deployments under load (BENCH_ARGS=--quick) -> reports/
+	nice $(PY) -m scripts.bench --out $(REPORTS) $(BENCH_ARGS)
+
+bench-load: $(MODEL) ## only the deployments under load (BENCH_LOAD_ARGS=--quick) -> reports/
+	nice $(PY) -m scripts.bench_load --model $(MODEL) --out $(REPORTS) $(BENCH_LOAD_ARGS)
 
 bench-fuzz: $(MODEL) ## ~10,000 fuzzed inputs against the real stack: 5xx, latency -> reports/bench-fuzz.md
 	$(PY) -m scripts.bench_fuzz --out $(REPORTS) $(BENCH_FUZZ_ARGS)

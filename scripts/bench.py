@@ -4,15 +4,17 @@
    data, one after the other, measuring wall time and the peak RSS of the `rasa train` process tree;
 2. answers the held-out questions (tests/nlu) with both models and with a TF-IDF passage-retrieval
    baseline over the policy (scripts/baselines.py), judged by one rule (scripts/eval_heldout.py);
-3. starts `rasa run` and the action server on free 127.0.0.1 ports and measures the reply latency
-   and throughput of POST /webhooks/rest/webhook at 1, 8 and 32 concurrent conversations
-   (bounded: --messages per conversation and --level-seconds per level), then stops them;
+3. loads the deployments people run (scripts/bench_load.py: the SQLite default, PostgreSQL +
+   Redis with 1 and 2 workers, the whole stack) with simulated customers at 1/8/32/64
+   concurrent conversations;
 4. measures the help desk's ticket creation with scripts/bench_helpdesk.py when it is present;
 
-and writes reports/bench.md (a Markdown table) and reports/bench.png (a chart).
+and writes reports/bench.md (Markdown tables; the load figures also in reports/bench-load.md)
+and reports/bench.png and reports/bench-load.png (charts).
 
     python -m scripts.bench [--out reports] [--work /tmp/bench-xyz]
     python -m scripts.bench --model models/policy-assistant.tar.gz --default-model M --no-training
+    python -m scripts.bench --quick    # no training (models/), short load levels: minutes
 """
 
 from __future__ import annotations
@@ -25,29 +27,21 @@ import importlib.metadata
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
-import aiohttp
-
-from scripts import eval_bench, eval_heldout
+from scripts import bench_load, eval_bench, eval_heldout
 from scripts.baselines import policy_retriever
 from scripts.eval_process import run_measured
 from scripts.evaluate import rasa_env, rasa_executable
-from tests.support.ports import free_port
 
 BOT = "this bot (config.yml)"
 DEFAULT_RECIPE = "Rasa default recipe"
 TFIDF = "TF-IDF passage retrieval"
 TRAIN_DATA = ["data/nlu", "data/rules", "data/stories"]
-# The latency loops send questions the bot answers by itself (FAQ and small talk): requests open
-# forms whose actions call the help desk, which is measured on its own.
-LATENCY_INTENTS = {"faq", "greet", "thank", "goodbye", "bot_challenge", "out_of_scope"}
+DEFAULT_MODEL = Path("models/policy-assistant.tar.gz")
 
 
 def versions() -> dict[str, str]:
@@ -98,141 +92,6 @@ async def bot_answers(
         parsed = await agent.parse_message(example.text)
         answers.append(eval_heldout.answer_from_parse(parsed, sections))
     return answers
-
-
-class Stack:
-    """`rasa run` and the action server on free 127.0.0.1 ports, stopped on exit."""
-
-    def __init__(self, model: Path, work: Path) -> None:
-        self.model = model
-        self.work = work
-        self.rasa_port = free_port()
-        self.actions_port = free_port()
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    @property
-    def webhook(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
-
-    def __enter__(self) -> Stack:
-        endpoints = self.work / "bench-endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n',
-            encoding="utf-8",
-        )
-        self._start(
-            "actions",
-            [rasa_executable(), "run", "actions", "--actions", "actions"]
-            + ["--port", str(self.actions_port)],
-        )
-        self._start(
-            "rasa",
-            [rasa_executable(), "run", "--model", str(self.model), "--interface", "127.0.0.1"]
-            + ["--port", str(self.rasa_port), "--endpoints", str(endpoints)]
-            + ["--credentials", "credentials.yml"],
-        )
-        return self
-
-    def _start(self, name: str, command: list[str]) -> None:
-        log = open(self.work / f"bench-{name}.log", "wb")  # noqa: SIM115
-        self.processes.append(
-            subprocess.Popen(command, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT)
-        )
-        log.close()
-
-    async def wait_ready(self, timeout_seconds: float = 300) -> None:
-        deadline = time.monotonic() + timeout_seconds
-        urls = [
-            f"http://127.0.0.1:{self.actions_port}/health",
-            f"http://127.0.0.1:{self.rasa_port}/",
-        ]
-        async with aiohttp.ClientSession() as session:
-            for url in urls:
-                while True:
-                    if any(p.poll() is not None for p in self.processes):
-                        raise RuntimeError(f"a server stopped early: see the logs in {self.work}")
-                    try:
-                        async with session.get(url) as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"{url} not ready after {timeout_seconds:.0f} s")
-                    await asyncio.sleep(1)
-
-    def __exit__(self, *exc: object) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def cycle(texts: Sequence[str], start: int) -> Iterator[str]:
-    index = start
-    while True:
-        yield texts[index % len(texts)]
-        index += 1
-
-
-async def conversation_loop(
-    session: aiohttp.ClientSession,
-    url: str,
-    texts: Iterator[str],
-    messages: int,
-    deadline: float,
-    latencies: list[float],
-    errors: list[str],
-) -> None:
-    sender = f"bench-{uuid.uuid4().hex}"
-    for _ in range(messages):
-        if time.monotonic() > deadline:
-            return
-        started = time.perf_counter()
-        try:
-            async with session.post(url, json={"sender": sender, "message": next(texts)}) as reply:
-                await reply.read()
-                ok = reply.status == 200
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            errors.append(repr(error))
-            continue
-        if ok:
-            latencies.append((time.perf_counter() - started) * 1000)
-        else:
-            errors.append(f"HTTP {reply.status}")
-
-
-async def rasa_latency(
-    url: str, texts: Sequence[str], concurrency: int, messages: int, level_seconds: float
-) -> eval_bench.LatencyResult:
-    latencies: list[float] = []
-    errors: list[str] = []
-    timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        started = time.perf_counter()
-        deadline = time.monotonic() + level_seconds
-        await asyncio.gather(
-            *(
-                conversation_loop(
-                    session, url, cycle(texts, i * 7), messages, deadline, latencies, errors
-                )
-                for i in range(concurrency)
-            )
-        )
-        wall = time.perf_counter() - started
-    return eval_bench.LatencyResult(
-        target=eval_bench.RASA_WEBHOOK,
-        concurrency=concurrency,
-        latencies_ms=tuple(latencies),
-        errors=len(errors),
-        wall_seconds=wall,
-    )
 
 
 async def helpdesk_latency(
@@ -286,16 +145,62 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-training", action="store_true", help="use --model/--default-model")
     parser.add_argument("--model", help="this bot's model (with --no-training)")
     parser.add_argument("--default-model", help="the default recipe's model (with --no-training)")
-    parser.add_argument("--levels", default="1,8,32", help="concurrent conversations per level")
-    parser.add_argument("--messages", type=int, default=20, help="messages per conversation")
-    parser.add_argument("--level-seconds", type=float, default=60.0, help="time cap per level")
+    parser.add_argument("--levels", default="1,8,32,64", help="concurrent conversations per level")
+    parser.add_argument("--level-seconds", type=float, default=40.0, help="load time per level")
+    parser.add_argument("--deployments", default="sqlite,prod-1,prod-2", help="to load (or none)")
     parser.add_argument(
         "--helpdesk-requests", type=int, default=200, help="tickets per level (0: skip)"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"no training ({DEFAULT_MODEL}), load levels 1,32 for 15 s, 50 help desk tickets",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.no_training = True
+        args.model = args.model or str(DEFAULT_MODEL)
+        args.levels, args.level_seconds, args.helpdesk_requests = "1,32", 15.0, 50
+    return args
 
 
-async def run(args: argparse.Namespace, work: Path) -> eval_bench.BenchResults:
+def load_deployments(
+    args: argparse.Namespace, model: Path, work: Path
+) -> tuple[list[bench_load.DeploymentResult], dict[str, Any]]:
+    """The deployments under the realistic mix (scripts/bench_load.py)."""
+    load_args = bench_load.parse_args(
+        ["--model", str(model), "--out", args.out, "--work", str(work / "load")]
+        + ["--deployments", args.deployments, "--levels", args.levels]
+        + ["--seconds", str(args.level_seconds)]
+    )
+    return bench_load.run(load_args)
+
+
+def webhook_summaries(
+    results: list[bench_load.DeploymentResult],
+) -> list[eval_bench.LatencySummary]:
+    """The deployed configuration's levels (the most workers measured) for the p95 verdicts."""
+    if not results:
+        return []
+    deployed = results[-1]
+    return [
+        eval_bench.LatencySummary(
+            target=eval_bench.RASA_WEBHOOK,
+            concurrency=level.concurrency,
+            requests=level.replies,
+            errors=level.errors,
+            p50_ms=level.p50_ms,
+            p95_ms=level.p95_ms,
+            p99_ms=level.p99_ms,
+            throughput=level.throughput,
+        )
+        for level in deployed.levels
+    ]
+
+
+async def run(
+    args: argparse.Namespace, work: Path
+) -> tuple[eval_bench.BenchResults, tuple[list[bench_load.DeploymentResult], dict[str, Any]]]:
     results = eval_bench.BenchResults(
         date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         cores=os.cpu_count() or 0,
@@ -335,26 +240,19 @@ async def run(args: argparse.Namespace, work: Path) -> eval_bench.BenchResults:
 
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
     bot_model = models.get(BOT)
-    texts = [e.text for e in examples if e.intent in LATENCY_INTENTS]
-    if bot_model is not None and bot_model.exists() and texts:
-        with Stack(bot_model, work) as stack:
-            print("bench: waiting for rasa run and the action server ...", flush=True)
-            await stack.wait_ready()
-            # one warm-up conversation so the first measured request does not pay for loading
-            await rasa_latency(stack.webhook, texts, 1, 3, 30)
-            for concurrency in levels:
-                print(f"bench: webhook latency at {concurrency} conversation(s) ...", flush=True)
-                level = await rasa_latency(
-                    stack.webhook, texts, concurrency, args.messages, args.level_seconds
-                )
-                results.latency.append(level.summary())
+    load: tuple[list[bench_load.DeploymentResult], dict[str, Any]] = ([], {})
+    if args.deployments == "none":
+        results.notes.append("deployments not loaded (--deployments none)")
+    elif bot_model is not None and bot_model.exists():
+        # bench_load runs its own event loops, so it gets a thread of its own
+        load = await asyncio.to_thread(load_deployments, args, bot_model, work)
+        results.latency += webhook_summaries(load[0])
         results.notes.append(
-            f"webhook load: up to {args.messages} messages per conversation, at most "
-            f"{args.level_seconds:.0f} s per level, FAQ and small-talk questions from the held-out "
-            "set, in-memory tracker store."
+            f"webhook latency: {load[0][-1].label if load[0] else '-'}, the realistic mix "
+            "(scripts/bench_load.py); every deployment below."
         )
     else:
-        results.notes.append("webhook latency not measured: no model of this bot")
+        results.notes.append("deployments not loaded: no model of this bot")
     results.notes.append(
         f"machine load (1-minute load average): {load_before:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} before the help desk runs, on {results.cores} cores; "
@@ -367,7 +265,7 @@ async def run(args: argparse.Namespace, work: Path) -> eval_bench.BenchResults:
             results.notes.append(note)
     else:
         results.notes.append("help desk ticket creation: skipped (--helpdesk-requests 0)")
-    return results
+    return results, load
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -378,13 +276,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(args.work or tempfile.mkdtemp(prefix="bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        results = asyncio.run(run(args, work))
+        results, (load_results, load_meta) = asyncio.run(run(args, work))
     finally:
         if temporary:
             shutil.rmtree(work, ignore_errors=True)
     chart = out / "bench.png"
     eval_bench.draw_chart(results, chart)
     markdown = eval_bench.bench_markdown(results, BOT, [DEFAULT_RECIPE, TFIDF], chart.name)
+    if load_results:
+        load_markdown = bench_load.write_report(load_results, load_meta, out)
+        markdown += "\n" + load_markdown.replace("# Load benchmark", "## Load benchmark", 1)
     (out / "bench.md").write_text(markdown, encoding="utf-8")
     print(markdown)
     print(f"bench: wrote {out / 'bench.md'} and {chart}", file=sys.stderr)

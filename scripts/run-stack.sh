@@ -2,6 +2,12 @@
 # Start the whole assistant in the foreground: Rasa (:5005), actions (:5055), help desk and
 # site (:8000), and a local SMTP sink (:1025) that prints the help desk's emails.
 # Ctrl-C stops everything; if one process dies, the others are stopped too.
+#
+# ENDPOINTS=endpoints.production.yml: conversations in PostgreSQL, locks in Redis. Unset
+# variables get this machine's servers (127.0.0.1:5432 as postgres, 127.0.0.1:6379), tickets go
+# to PostgreSQL too, and missing databases are created. WORKERS=N (N > 1 needs a lock store
+# shared between processes) runs N processes each of Rasa, the action server and the help desk,
+# each set sharing one port. docs/deploy.md has the same configuration on separate machines.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,9 +18,30 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 HELPDESK_PORT=${HELPDESK_PORT:-8000}
 SMTP_PORT=${SMTP_PORT:-1025}
+WORKERS=${WORKERS:-1}
 export RASA_TELEMETRY_ENABLED=false SMTP_HOST=${SMTP_HOST:-localhost} SMTP_PORT
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 mkdir -p var
+
+case "$WORKERS" in
+    '' | *[!0-9]* | 0) echo "WORKERS must be a whole number of at least 1, not '$WORKERS'." >&2; exit 2 ;;
+esac
+if [ "$WORKERS" -gt 1 ] && ! grep -Eq '^lock_store:' "$ENDPOINTS"; then
+    # Rasa would quietly run one worker: an in-memory lock cannot serialise a conversation's
+    # messages across processes.
+    echo "WORKERS=$WORKERS needs a shared lock store: use ENDPOINTS=endpoints.production.yml." >&2
+    exit 2
+fi
+
+if grep -q '${TRACKER_DB_HOST}' "$ENDPOINTS"; then
+    export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/webhook}
+    export TRACKER_DB_HOST=${TRACKER_DB_HOST:-127.0.0.1} TRACKER_DB_PORT=${TRACKER_DB_PORT:-5432}
+    export TRACKER_DB_NAME=${TRACKER_DB_NAME:-privacy_tracker}
+    export TRACKER_DB_USER=${TRACKER_DB_USER:-postgres} TRACKER_DB_PASSWORD=${TRACKER_DB_PASSWORD:-}
+    export REDIS_HOST=${REDIS_HOST:-127.0.0.1} REDIS_PORT=${REDIS_PORT:-6379} REDIS_DB=${REDIS_DB:-1}
+    export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/privacy_helpdesk}
+    "$BIN/python" -m scripts.ensure_databases || exit 1
+fi
 
 pids=()
 stop_all() {
@@ -41,9 +68,12 @@ done
 if [ "$SMTP_HOST" = localhost ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
     start smtp "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging
 fi
-start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT"
-start actions "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
-start rasa "$BIN/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
+start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT" --workers "$WORKERS"
+# rasa_sdk reads ACTION_SERVER_SANIC_WORKERS; Rasa reads SANIC_WORKERS (with a shared lock store).
+start actions env ACTION_SERVER_SANIC_WORKERS="$WORKERS" \
+    "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
+start rasa env SANIC_WORKERS="$WORKERS" \
+    "$BIN/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
     --cors "*" --port "$RASA_PORT"
 
 cat <<MSG
@@ -51,6 +81,7 @@ cat <<MSG
   Website and chat:   http://localhost:$HELPDESK_PORT/
   Staff console:      http://localhost:$HELPDESK_PORT/helpdesk
   Rasa REST webhook:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook
+  Endpoints: $ENDPOINTS, $WORKERS worker(s) each for Rasa, actions and the help desk.
   Rasa takes ~20 s to load the model. Ctrl-C stops everything.
 
 MSG

@@ -29,6 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate the database if needed, then serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (each with its own database pool)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     staff = commands.add_parser("create-staff", help="create a staff account for the console")
     staff.add_argument("--username", required=True)
@@ -81,9 +87,18 @@ def create_staff(settings: Settings, username: str, from_stdin: bool) -> int:
     return 0
 
 
-def serve(settings: Settings, site: SiteSettings, host: str, port: int) -> int:
+def serve(settings: Settings, site: SiteSettings, host: str, port: int, workers: int = 1) -> int:
+    """Migrate once, then serve with `workers` processes (Sanic forks them after migrating).
+
+    Everything a ticket needs is in the database, so any worker can answer any request. The
+    rate limiters (bot/helpdesk/ratelimit.py) are per process: with N workers each one
+    counts only the requests it sees, so a limit admits up to N times its figure.
+    """
     from bot.helpdesk.app import create_app
 
+    if workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
     migrate(settings.database_url)
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"Staff console: http://{shown_host}:{port}/helpdesk", flush=True)
@@ -93,7 +108,9 @@ def serve(settings: Settings, site: SiteSettings, host: str, port: int) -> int:
             "  .venv/bin/helpdesk create-staff --username <your-name>",
             flush=True,
         )
-    create_app(settings, site).run(host=host, port=port, access_log=False, motd=False)
+    create_app(settings, site).run(
+        host=host, port=port, workers=workers, access_log=False, motd=False
+    )
     return 0
 
 
@@ -108,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return create_staff(settings, args.username, args.password_stdin)
     from bot.site.settings import SiteSettings  # the web app is only loaded to serve it
 
-    return serve(settings, SiteSettings.from_env(), args.host, args.port)
+    return serve(settings, SiteSettings.from_env(), args.host, args.port, args.workers)
 
 
 if __name__ == "__main__":

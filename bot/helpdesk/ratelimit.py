@@ -1,4 +1,11 @@
-"""A small in-process sliding-window rate limiter (one help desk process per deployment)."""
+"""A small in-process sliding-window rate limiter.
+
+Known limit of scaling out (issue 15, to be moved to Redis in a later issue): the counts live in
+each process. With `helpdesk serve --workers N`, or N help desk machines behind a load balancer,
+every process counts only the requests it happens to receive, so a limit of 5 admits up to 5 * N.
+The status limit per client is keyed by the caller's address, which for the bot is the action
+server's: all customers asking through one action server share that one budget.
+"""
 
 from __future__ import annotations
 

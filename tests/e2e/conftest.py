@@ -40,6 +40,9 @@ class Stack:
     staff_username: str
     staff_password: str
     mailbox: Mailbox
+    # What a second `rasa run` needs to share this stack's tracker store, lock store and actions
+    tracker_database_url: str
+    rasa_env: dict[str, str]
 
 
 def _flush_redis_test_db() -> None:
@@ -77,6 +80,14 @@ def _rasa_production_env(tracker_database_url: str, actions_port: int) -> dict[s
         "REDIS_PORT": "6379",
         "REDIS_DB": str(REDIS_TEST_DB),
     }
+
+
+def start_rasa(name: str, port: int, env: dict[str, str]) -> ServerProcess:
+    """`rasa run` with endpoints.production.yml on `port` (wait with `wait_until_answering`)."""
+    return _serve(
+        name, "rasa", "run", "--model", str(MODEL), "--endpoints", "endpoints.production.yml",
+        "--credentials", "credentials.yml", "--cors", "*", "--port", str(port), env=env,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -121,16 +132,13 @@ def stack() -> Iterator[Stack]:
             },
         )  # fmt: skip
         cleanup.callback(actions.stop)
-        rasa = _serve(
-            "rasa", "rasa", "run", "--model", str(MODEL), "--endpoints", "endpoints.production.yml",
-            "--credentials", "credentials.yml", "--cors", "*", "--port", str(port["rasa"]),
-            env=_rasa_production_env(tracker_db, port["actions"]),
-        )  # fmt: skip
+        rasa_env = _rasa_production_env(tracker_db, port["actions"])
+        rasa = start_rasa("rasa", port["rasa"], rasa_env)
         cleanup.callback(rasa.stop)
 
         helpdesk.wait_until_answering(f"http://127.0.0.1:{port['helpdesk']}/helpdesk/login", 60)
         actions.wait_until_answering(f"http://127.0.0.1:{port['actions']}/health", 90)
-        rasa.wait_until_answering(f"http://127.0.0.1:{port['rasa']}/", 180)
+        rasa.wait_until_answering(f"http://127.0.0.1:{port['rasa']}/", 300)
 
         yield Stack(
             rasa_url=f"http://127.0.0.1:{port['rasa']}",
@@ -140,4 +148,6 @@ def stack() -> Iterator[Stack]:
             staff_username="e2e-staff",
             staff_password=staff_password,
             mailbox=smtp.mailbox,
+            tracker_database_url=tracker_db,
+            rasa_env=rasa_env,
         )
