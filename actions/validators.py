@@ -8,11 +8,11 @@ import re
 from bot.contract import (
     EMAIL_PATTERN,
     MAX_DETAILS_LENGTH,
-    MAX_EMAIL_LENGTH,
     MAX_NAME_LENGTH,
     MAX_SERVICE_LENGTH,
     MIN_DETAILS_LENGTH,
     REFERENCE_IN_TEXT,
+    is_email,
 )
 from bot.contract import normalize_reference as normalize_reference
 
@@ -46,24 +46,17 @@ NOT_NAMES = frozenset({"yes", "yeah", "yep", "ok", "okay", "sure", "hi", "hello"
 
 
 def normalize_email(text: str | None) -> str | None:
-    """The one email address in `text`, lower-cased, or None when there is none or several."""
+    """The one email address in `text`, lower-cased, or None when there is none or several.
+
+    What counts as an address the Help Desk can write to is the contract's rule (`is_email`).
+    """
     if not text:
         return None
     found = {match.group(0).rstrip(".").lower() for match in EMAIL_PATTERN.finditer(text)}
     if len(found) != 1:
         return None
     email = found.pop()
-    local, _, domain = email.partition("@")
-    if (
-        len(email) > MAX_EMAIL_LENGTH
-        or ".." in email
-        or local.startswith(".")
-        or local.endswith(".")
-    ):
-        return None
-    if not domain:
-        return None
-    return email
+    return email if is_email(email) else None
 
 
 # "my name is Jane Doe" -> "Jane Doe"
