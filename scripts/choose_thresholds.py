@@ -27,9 +27,9 @@ from typing import Any, Sequence
 from bot.nlu.answer_confidence_gate import FAQ_INTENT, Thresholds, is_request, unsure_reason
 
 GRID = {
-    "answer_min_confidence": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
-    "answer_min_margin": [0.0, 0.05, 0.1, 0.2, 0.3],
-    "request_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],
+    "answer_min_confidence": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9],
+    "answer_min_margin": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4],
+    "request_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
 }
 
 
@@ -136,11 +136,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--wrong-cost", type=float, default=3.0)
     parser.add_argument("--out", type=Path, default=Path("reports/thresholds"))
+    parser.add_argument(
+        "--from-parsed", type=Path, help="re-score a parsed.json of an earlier run (no training)"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as work:
-        parsed = parse_folds(args.folds, Path(work))
-    (args.out / "parsed.json").write_text(json.dumps([vars(p) for p in parsed]), encoding="utf-8")
+    if args.from_parsed:
+        parsed = [Parsed(**row) for row in json.loads(args.from_parsed.read_text(encoding="utf-8"))]
+    else:
+        with tempfile.TemporaryDirectory() as work:
+            parsed = parse_folds(args.folds, Path(work))
+        (args.out / "parsed.json").write_text(
+            json.dumps([vars(p) for p in parsed]), encoding="utf-8"
+        )
     rows = grid_search(parsed, args.wrong_cost)
     baseline = {**vars(Thresholds()), **cost(parsed, Thresholds(), args.wrong_cost)}
     lines = [
