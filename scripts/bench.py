@@ -24,6 +24,7 @@ import importlib
 import importlib.metadata
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -109,6 +110,7 @@ class Stack:
         self.rasa_port = free_port()
         self.actions_port = free_port()
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.action_token = secrets.token_urlsafe(32)
 
     @property
     def webhook(self) -> str:
@@ -117,13 +119,13 @@ class Stack:
     def __enter__(self) -> Stack:
         endpoints = self.work / "bench-endpoints.yml"
         endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n',
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            f"  headers:\n    X-Action-Token: {self.action_token}\n",
             encoding="utf-8",
         )
         self._start(
             "actions",
-            [rasa_executable(), "run", "actions", "--actions", "actions"]
-            + ["--port", str(self.actions_port)],
+            [sys.executable, "-m", "actions.server", "--port", str(self.actions_port)],
         )
         self._start(
             "rasa",
@@ -136,7 +138,16 @@ class Stack:
     def _start(self, name: str, command: list[str]) -> None:
         log = open(self.work / f"bench-{name}.log", "wb")  # noqa: SIM115
         self.processes.append(
-            subprocess.Popen(command, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT)
+            subprocess.Popen(
+                command,
+                env={
+                    **rasa_env(),
+                    "HELPDESK_ENV": "development",
+                    "ACTION_SERVER_TOKEN": self.action_token,
+                },  # fmt: skip
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         )
         log.close()
 

@@ -14,6 +14,12 @@ HELPDESK_PORT=${HELPDESK_PORT:-8000}
 SMTP_PORT=${SMTP_PORT:-1025}
 export RASA_TELEMETRY_ENABLED=false SMTP_HOST=${SMTP_HOST:-localhost} SMTP_PORT
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
+# Local defaults are allowed only here and in the tests; anywhere else the help desk and the
+# action server refuse to start without real secrets (docs/security.md).
+export HELPDESK_ENV=${HELPDESK_ENV:-development}
+# The secret Rasa sends to the action server (endpoints*.yml); a fresh one per run.
+ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')}
+export ACTION_SERVER_TOKEN
 mkdir -p var
 
 pids=()
@@ -42,7 +48,7 @@ if [ "$SMTP_HOST" = localhost ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2
     start smtp "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging
 fi
 start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT"
-start actions "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
+start actions "$BIN/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT"
 start rasa "$BIN/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
     --cors "*" --port "$RASA_PORT"
 

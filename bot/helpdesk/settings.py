@@ -48,15 +48,20 @@ class Settings:
         env = env_var.environment(environ)
         settings = cls(
             database_url=env_var.text(env, "DATABASE_URL", cls.database_url),
-            service_token=env_var.text(env, "HELPDESK_SERVICE_TOKEN", cls.service_token),
+            service_token=env_var.secret(env, "HELPDESK_SERVICE_TOKEN", cls.service_token),
             due_days=env_var.integer(env, "HELPDESK_DUE_DAYS", cls.due_days, minimum=1),
-            secret_key=env_var.text(env, "HELPDESK_SECRET_KEY", cls.secret_key),
+            secret_key=env_var.secret(env, "HELPDESK_SECRET_KEY", cls.secret_key),
             secure_cookies=env_var.boolean(env, "HELPDESK_SECURE_COOKIES", cls.secure_cookies),
             smtp_host=env_var.text(env, "SMTP_HOST", cls.smtp_host),
             smtp_port=env_var.integer(env, "SMTP_PORT", cls.smtp_port, minimum=1),
             mail_from=env_var.text(env, "HELPDESK_MAIL_FROM", cls.mail_from),
             mail_to=env_var.text(env, "HELPDESK_MAIL_TO", cls.mail_to),
         )
+        if not env_var.is_development(env) and not settings.secure_cookies:
+            raise SettingsError(
+                f"HELPDESK_SECURE_COOKIES must be true: {env_var.ENVIRONMENT_VARIABLE} is not "
+                f"'{env_var.DEVELOPMENT}', so session cookies must only travel over HTTPS"
+            )
         if settings.uses_development_secret:
             log.warning(
                 "HELPDESK_SECRET_KEY is not set: using the development key. "

@@ -83,7 +83,8 @@ def _rasa_production_env(tracker_database_url: str, actions_port: int) -> dict[s
 def stack() -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first")
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_urlsafe(32)
+    action_token = secrets.token_urlsafe(32)
     staff_password = secrets.token_urlsafe(12)
     port = {name: free_port() for name in ("rasa", "actions", "helpdesk")}
 
@@ -101,6 +102,7 @@ def stack() -> Iterator[Stack]:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(port["smtp"]),
             "RASA_URL": f"http://127.0.0.1:{port['rasa']}",
+            "HELPDESK_ENV": "development",  # plain-HTTP cookies for the browser tests
         }
         _run("helpdesk", "migrate", env=helpdesk_env)
         _run(
@@ -113,18 +115,19 @@ def stack() -> Iterator[Stack]:
         )  # fmt: skip
         cleanup.callback(helpdesk.stop)
         actions = _serve(
-            "actions", "rasa", "run", "actions", "--actions", "actions",
-            "--port", str(port["actions"]),
+            "actions", "python", "-m", "actions.server", "--port", str(port["actions"]),
             env={
                 "HELPDESK_URL": f"http://127.0.0.1:{port['helpdesk']}",
                 "HELPDESK_SERVICE_TOKEN": token,
+                "ACTION_SERVER_TOKEN": action_token,
             },
         )  # fmt: skip
         cleanup.callback(actions.stop)
         rasa = _serve(
             "rasa", "rasa", "run", "--model", str(MODEL), "--endpoints", "endpoints.production.yml",
             "--credentials", "credentials.yml", "--cors", "*", "--port", str(port["rasa"]),
-            env=_rasa_production_env(tracker_db, port["actions"]),
+            env={**_rasa_production_env(tracker_db, port["actions"]),
+                 "ACTION_SERVER_TOKEN": action_token},
         )  # fmt: skip
         cleanup.callback(rasa.stop)
 
