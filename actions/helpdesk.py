@@ -113,8 +113,11 @@ class HelpDeskClient(Protocol):
         """Store a ticket (or return the one already stored under `idempotency_key`)."""
         ...
 
-    async def ticket_status(self, reference: str, email: str) -> TicketStatus:
-        """The status of ticket `reference` when `email` matches; TicketNotFound otherwise."""
+    async def ticket_status(
+        self, reference: str, email: str, conversation_id: str | None = None
+    ) -> TicketStatus:
+        """The status of ticket `reference` when `email` matches; TicketNotFound otherwise.
+        `conversation_id` lets the help desk keep one lookup budget per conversation."""
         ...
 
 
@@ -181,9 +184,13 @@ class HttpHelpDeskClient:
         except (KeyError, TypeError) as error:
             raise HelpDeskUnavailable(f"unexpected ticket body: {error!r}") from error
 
-    async def ticket_status(self, reference: str, email: str) -> TicketStatus:
+    async def ticket_status(
+        self, reference: str, email: str, conversation_id: str | None = None
+    ) -> TicketStatus:
+        # The email goes in the body, never the URL (which proxies log).
         path = f"/api/v1/tickets/{quote(reference, safe='')}/status"
-        body = await self._request("GET", path, params={"email": email})
+        lookup = {"email": email, "conversation_id": conversation_id}
+        body = await self._request("POST", path, json_body=lookup)
         try:
             return TicketStatus(
                 reference=str(body["reference"]),

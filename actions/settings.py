@@ -32,9 +32,23 @@ def helpdesk_settings(environ: Mapping[str, str] | None = None) -> HelpDeskSetti
     env = env_var.environment(environ)
     return HelpDeskSettings(
         url=env_var.text(env, "HELPDESK_URL", DEFAULT_URL).rstrip("/"),
-        service_token=env_var.text(env, "HELPDESK_SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
+        service_token=env_var.secret(env, "HELPDESK_SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
         timeout_seconds=env_var.positive_number(
             env, "HELPDESK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS
         ),
         retries=env_var.integer(env, "HELPDESK_RETRIES", DEFAULT_RETRIES, minimum=0),
     )
+
+
+@dataclass(frozen=True)
+class ActionServerSettings:
+    """What the action server itself needs: the secret Rasa must send (ACTION_SERVER_TOKEN)."""
+
+    action_token: str
+
+
+def action_server_settings(environ: Mapping[str, str] | None = None) -> ActionServerSettings:
+    """Required in every configuration (no default): without it nobody could call the server,
+    and with a public default anybody could. Outside development it must be a long secret."""
+    env = env_var.environment(environ)
+    return ActionServerSettings(action_token=env_var.secret(env, "ACTION_SERVER_TOKEN", None))

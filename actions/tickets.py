@@ -196,7 +196,9 @@ class ActionCheckRequestStatus(Action):
             dispatcher.utter_message(response="utter_status_needs_reference_and_email")
             return resets
         try:
-            status = await self.client_factory().ticket_status(reference, email)
+            status = await self.client_factory().ticket_status(
+                reference, email, conversation_id=tracker.sender_id
+            )
         except TicketNotFound:
             dispatcher.utter_message(response="utter_status_not_found")
             return resets

@@ -15,6 +15,8 @@ import re
 
 # The service token both sides use when HELPDESK_SERVICE_TOKEN is not set (local development).
 DEVELOPMENT_SERVICE_TOKEN = "local-dev-service-token"
+# The header Rasa sends to the action server (endpoints*.yml), holding ACTION_SERVER_TOKEN.
+ACTION_TOKEN_HEADER = "X-Action-Token"
 
 
 class RequestType(str, enum.Enum):

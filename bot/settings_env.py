@@ -74,3 +74,40 @@ def boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in FALSE_WORDS:
         return False
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+# --- secrets: fail closed outside development ---------------------------------------------------
+
+ENVIRONMENT_VARIABLE = "HELPDESK_ENV"
+DEVELOPMENT = "development"
+# 32 random bytes as URL-safe base64 (secrets.token_urlsafe(32)) are 43 characters.
+MIN_SECRET_LENGTH = 43
+
+
+def is_development(env: Mapping[str, str]) -> bool:
+    """Only `HELPDESK_ENV=development` (set by `make run` and the tests) allows local defaults."""
+    return (_raw(env, ENVIRONMENT_VARIABLE) or "").lower() == DEVELOPMENT
+
+
+def secret(env: Mapping[str, str], name: str, development_default: str | None) -> str:
+    """A shared secret. In development: the value, else `development_default` (if any).
+    Anywhere else it must be set, differ from the public development value and be at least
+    MIN_SECRET_LENGTH characters; otherwise SettingsError names the variable."""
+    value = _raw(env, name)
+    if is_development(env):
+        if value is not None:
+            return value
+        if development_default is not None:
+            return development_default
+        raise SettingsError(f"{name} must be set (`helpdesk gen-secrets` prints a fresh value)")
+    hint = (
+        f"{ENVIRONMENT_VARIABLE} is not '{DEVELOPMENT}', so {name} must be set to at least "
+        f"{MIN_SECRET_LENGTH} random characters (`helpdesk gen-secrets` prints fresh values)"
+    )
+    if value is None:
+        raise SettingsError(f"{name} is not set: {hint}")
+    if value == development_default:
+        raise SettingsError(f"{name} is the public development value: {hint}")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"{name} is too short ({len(value)} characters): {hint}")
+    return value

@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from bot.contract import ACTION_TOKEN_HEADER
 from bot.evaluation.customer_replies import (
     KINDS,
     Case,
@@ -38,15 +40,16 @@ from bot.evaluation.customer_replies import (
 from tests.support.ports import free_port
 
 DEFAULT_CASES = Path("tests/heldout/customer-questions.yml")
+ACTION_TOKEN = secrets.token_urlsafe(32)  # shared by this run's action server and agent
 
 
 @contextmanager
 def action_server(log_path: Path) -> Iterator[str]:
-    """`rasa run actions` on a free loopback port; yields its webhook URL."""
+    """The action server on a free loopback port; yields its webhook URL."""
     port = free_port()
-    rasa = str(Path(sys.executable).with_name("rasa"))
-    command = [rasa, "run", "actions", "--actions", "actions", "--port", str(port)]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    command = [sys.executable, "-m", "actions.server", "--port", str(port)]
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "HELPDESK_ENV": "development",
+           "ACTION_SERVER_TOKEN": ACTION_TOKEN}  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -96,7 +99,8 @@ async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list
 
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
-    agent = Agent.load(str(model), action_endpoint=EndpointConfig(url=action_url))
+    endpoint = EndpointConfig(url=action_url, headers={ACTION_TOKEN_HEADER: ACTION_TOKEN})
+    agent = Agent.load(str(model), action_endpoint=endpoint)
     judgements = []
     for case in cases:
         sender = f"heldout-{case.id}"

@@ -21,6 +21,12 @@ SMTP_PORT=${SMTP_PORT:-1025}
 WORKERS=${WORKERS:-1}
 export RASA_TELEMETRY_ENABLED=false SMTP_HOST=${SMTP_HOST:-localhost} SMTP_PORT
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
+# Local defaults are allowed only here and in the tests; anywhere else the help desk and the
+# action server refuse to start without real secrets (docs/security.md).
+export HELPDESK_ENV=${HELPDESK_ENV:-development}
+# The secret Rasa sends to the action server (endpoints*.yml); a fresh one per run.
+ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')}
+export ACTION_SERVER_TOKEN
 mkdir -p var
 
 case "$WORKERS" in
@@ -69,9 +75,9 @@ if [ "$SMTP_HOST" = localhost ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2
     start smtp "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging
 fi
 start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT" --workers "$WORKERS"
-# rasa_sdk reads ACTION_SERVER_SANIC_WORKERS; Rasa reads SANIC_WORKERS (with a shared lock store).
-start actions env ACTION_SERVER_SANIC_WORKERS="$WORKERS" \
-    "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
+# The action server (actions/server.py: rasa_sdk behind X-Action-Token) and Rasa each run
+# $WORKERS processes; Rasa reads SANIC_WORKERS (with a shared lock store).
+start actions "$BIN/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" --workers "$WORKERS"
 start rasa env SANIC_WORKERS="$WORKERS" \
     "$BIN/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
     --cors "*" --port "$RASA_PORT"

@@ -6,14 +6,13 @@ raise becomes an API error in one place, `to_api_error` at the end.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.helpdesk import documents, services, validation
-from bot.helpdesk.auth import bearer_token, service_only, staff_api, staff_name
+from bot.helpdesk import auth, documents, services, validation
+from bot.helpdesk.auth import service_only, staff_api, staff_name
 from bot.helpdesk.errors import api_error
 from bot.helpdesk.models import TicketNotFound
 from bot.helpdesk.transitions import TransitionRefused
@@ -37,20 +36,22 @@ async def create_ticket(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     result = await services.open_ticket(
         ctx.tickets, validation.parse_json(request.body), key, SERVICE_ACTOR,
-        due_days=ctx.settings.due_days, notify=ctx.notify_created,
+        due_days=ctx.settings.due_days, notify=ctx.notify_created, caps=ctx.ticket_caps,
     )  # fmt: skip
     return response.json(
         documents.ticket_summary(result.ticket), status=201 if result.created else 200
     )
 
 
-@bp.get("/tickets/<reference:str>/status", name="ticket_status")
+@bp.post("/tickets/<reference:str>/status", name="ticket_status")
 @service_only
 async def ticket_status(request: Request, reference: str) -> HTTPResponse:
+    """The email and conversation (for its rate limit) come in the body, never the URL."""
     ctx = request.app.ctx
-    email = request.args.get("email") or ""
+    email, conversation_id = validation.parse_status_lookup(validation.parse_json(request.body))
+    conversation = conversation_id or f"client:{request.ip or 'unknown'}"
     ticket = await services.ticket_status(
-        ctx.tickets, ctx.status_limits, reference, email, request.ip or "unknown"
+        ctx.tickets, ctx.status_limits, reference, email, conversation
     )
     return response.json(documents.ticket_status(ticket))
 
@@ -103,8 +104,8 @@ async def staff_login(request: Request) -> HTTPResponse:
     username, password = validation.parse_login(validation.parse_json(request.body))
     ctx = request.app.ctx
     opened = await services.login(
-        ctx.staff, ctx.login_limiter, username, password, str(request.ip),
-        timedelta(hours=ctx.settings.session_hours),
+        ctx.staff, ctx.login_limits, username, password, str(request.ip),
+        auth.session_lifetime(ctx.settings),
     )  # fmt: skip
     return response.json({"token": opened.token, "token_type": "Bearer"}, status=201)
 
@@ -112,8 +113,11 @@ async def staff_login(request: Request) -> HTTPResponse:
 @bp.delete("/staff/sessions", name="staff_logout")
 @staff_api
 async def staff_logout(request: Request) -> HTTPResponse:
-    await services.logout(request.app.ctx.staff, bearer_token(request))
-    return response.empty()
+    """Closes the session the request carries, the API token's or the console cookie's."""
+    await services.logout(request.app.ctx.staff, auth.session_token(request))
+    resp = response.empty()
+    auth.clear_cookie(resp, auth.SESSION_COOKIE, request.app.ctx.settings.secure_cookies)
+    return resp
 
 
 # What each service exception becomes: status, message (None: the exception's own), fields.
@@ -124,15 +128,15 @@ ERRORS: dict[type[Exception], tuple[int, str | None, dict[str, str] | None]] = {
     services.NoMatchingTicket: (404, None, None),
     TransitionRefused: (409, None, {"status": "not allowed from the current status"}),
     services.IdempotencyConflict: (409, None, {"Idempotency-Key": "used for a different body"}),
-    services.TooManyLogins: (429, "Too many failed logins; please wait a few minutes.", None),
+    services.TooManyLogins: (429, "Too many login attempts; please wait a few minutes.", None),
 }
 
 
-@bp.exception(*ERRORS, ValidationFailed, services.TooManyLookups)
+@bp.exception(*ERRORS, ValidationFailed, services.TooManyLookups, services.TooManyTickets)
 async def to_api_error(request: Request, error: Exception) -> HTTPResponse:
     if isinstance(error, ValidationFailed):
         return api_error(422, error.summary, error.fields)
-    if isinstance(error, services.TooManyLookups):
+    if isinstance(error, (services.TooManyLookups, services.TooManyTickets)):
         retry_after = {"Retry-After": str(error.retry_after_seconds)}
         return api_error(429, str(error), headers=retry_after)
     status, message, fields = ERRORS[type(error)]

@@ -13,14 +13,14 @@ from bot.helpdesk import api, console
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.errors import HelpdeskErrorHandler
 from bot.helpdesk.mail import notify_new_ticket, schedule_new_ticket_email, wait_for_pending_emails
-from bot.helpdesk.ratelimit import SlidingWindowLimiter
+from bot.helpdesk.ratelimit import RateLimit, limits_storage
 from bot.helpdesk.repository import (
     SqlStaffRepository,
     SqlTicketRepository,
     StaffRepository,
     TicketRepository,
 )
-from bot.helpdesk.services import StatusLimits
+from bot.helpdesk.services import LoginLimits, StatusLimits, TicketCaps
 from bot.helpdesk.settings import Settings
 from bot.site import SiteSettings, create_site_blueprint
 
@@ -50,13 +50,25 @@ def create_app(
     ctx.templates = Environment(
         loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=True
     )
-    window = settings.status_limit_window_seconds
+    storage = limits_storage(settings.redis_url)
+    window, day, login_window = (
+        settings.status_limit_window_seconds, 86_400, settings.login_limit_window_seconds,
+    )  # fmt: skip
     ctx.status_limits = StatusLimits(
-        by_client=SlidingWindowLimiter(settings.status_limit_per_client, window),
-        by_reference=SlidingWindowLimiter(settings.status_limit_per_reference, window),
+        by_conversation=RateLimit(
+            "status-conversation", settings.status_limit_per_conversation, window, storage
+        ),
+        by_email=RateLimit("status-email", settings.status_limit_per_email, window, storage),
     )
-    ctx.login_limiter = SlidingWindowLimiter(
-        settings.login_limit, settings.login_limit_window_seconds
+    ctx.ticket_caps = TicketCaps(
+        by_conversation=RateLimit(
+            "tickets-conversation", settings.tickets_per_conversation_per_day, day, storage
+        ),
+        by_email=RateLimit("tickets-email", settings.tickets_per_email_per_day, day, storage),
+    )
+    ctx.login_limits = LoginLimits(
+        by_client=RateLimit("login-client", settings.login_limit_per_client, login_window, storage),
+        by_account=RateLimit("login-account", settings.login_limit, login_window, storage),
     )
     ctx.background_tasks = set()
     ctx.notify = notify_new_ticket  # (settings, tickets, ticket); tests replace it

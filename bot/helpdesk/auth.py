@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hmac
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -41,15 +42,32 @@ def is_service(request: Request) -> bool:
     return token is not None and hmac.compare_digest(token.encode(), expected.encode())
 
 
+def session_lifetime(settings: Settings) -> services.SessionLifetime:
+    return services.SessionLifetime(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_hours),
+    )
+
+
+async def _session(request: Request, token: str | None) -> StaffSession | None:
+    ctx = request.app.ctx
+    return await services.staff_session(ctx.staff, token, session_lifetime(ctx.settings))
+
+
+def session_token(request: Request) -> str | None:
+    """The staff session this request carries: the API token, else the console cookie."""
+    return bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+
+
 async def session_from_cookie(request: Request) -> StaffSession | None:
-    return await services.staff_session(request.app.ctx.staff, request.cookies.get(SESSION_COOKIE))
+    return await _session(request, request.cookies.get(SESSION_COOKIE))
 
 
 async def staff_api_session(request: Request) -> StaffSession | None:
     """A staff API token (`Authorization: Bearer`), or the console cookie with a CSRF header."""
     token = bearer_token(request)
     if token is not None:
-        return await services.staff_session(request.app.ctx.staff, token)
+        return await _session(request, token)
     session = await session_from_cookie(request)
     if session is None:
         return None

@@ -1,4 +1,5 @@
-"""`helpdesk serve | migrate | create-staff`: run, upgrade and administer the help desk."""
+"""`helpdesk serve | migrate | create-staff | gen-secrets`: run, upgrade and administer the
+help desk."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import argparse
 import asyncio
 import getpass
 import re
+import secrets
 import sys
 from typing import TYPE_CHECKING
 
 from bot.helpdesk import services
 from bot.helpdesk.db import create_engine, migrate
 from bot.helpdesk.repository import AlreadyStored, SqlStaffRepository
-from bot.helpdesk.settings import Settings
+from bot.helpdesk.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from bot.site.settings import SiteSettings
@@ -41,7 +43,21 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    commands.add_parser(
+        "gen-secrets", help="print fresh secrets for production (as environment variables)"
+    )
     return parser
+
+
+SECRET_VARIABLES = ("HELPDESK_SERVICE_TOKEN", "HELPDESK_SECRET_KEY", "ACTION_SERVER_TOKEN")
+
+
+def gen_secrets() -> int:
+    """Fresh values (32 random bytes each) for every secret production must set."""
+    for name in SECRET_VARIABLES:
+        print(f"{name}={secrets.token_urlsafe(32)}")
+    print("HELPDESK_SECURE_COOKIES=true")
+    return 0
 
 
 async def _count_staff(database_url: str) -> int:
@@ -116,7 +132,13 @@ def serve(settings: Settings, site: SiteSettings, host: str, port: int, workers:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()
+    if args.command == "gen-secrets":
+        return gen_secrets()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"The help desk refuses to start: {error}", file=sys.stderr)
+        return 2
     if args.command == "migrate":
         migrate(settings.database_url)
         print("The help desk database is up to date.")

@@ -4,8 +4,6 @@ services raise into pages."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
@@ -28,9 +26,9 @@ async def login(request: Request) -> HTTPResponse:
     settings, form = request.app.ctx.settings, request.form
     check_login_form(settings.secret_key, request.cookies.get(LOGIN_NONCE_COOKIE), form)
     opened = await services.login(
-        request.app.ctx.staff, request.app.ctx.login_limiter,
+        request.app.ctx.staff, request.app.ctx.login_limits,
         (form.get("username") or "").strip(), form.get("password") or "", str(request.ip),
-        timedelta(hours=settings.session_hours),
+        auth.session_lifetime(settings),
     )  # fmt: skip
     resp = response.redirect(pages.safe_next(form.get("next")), status=303)
     auth.set_session_cookie(resp, opened.token, settings)

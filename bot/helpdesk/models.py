@@ -177,7 +177,8 @@ class StaffUser:
 class StaffSession:
     staff: StaffUser
     csrf_token: str
-    expires_at: datetime
+    expires_at: datetime  # the idle deadline, moved on by each use up to the absolute lifetime
+    created_at: datetime | None = None  # the login: start of the absolute lifetime
 
 
 @dataclass(frozen=True)

@@ -1,55 +1,53 @@
-"""A small in-process sliding-window rate limiter.
+"""Rate limits through the `limits` library: moving windows kept in Redis when REDIS_URL is set
+(so every help desk worker shares them), in process memory otherwise.
 
-Known limit of scaling out (issue 15, to be moved to Redis in a later issue): the counts live in
-each process. With `helpdesk serve --workers N`, or N help desk machines behind a load balancer,
-every process counts only the requests it happens to receive, so a limit of 5 admits up to 5 * N.
-The status limit per client is keyed by the caller's address, which for the bot is the action
-server's: all customers asking through one action server share that one budget.
+Each `RateLimit` is one rule ("5 per 300 seconds") under a name; `hit(key)` records one event
+atomically and says whether it was within the limit, so concurrent requests cannot all pass.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable
+from typing import Any
+
+from limits import RateLimitItemPerSecond
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+MEMORY = "async+memory://"
 
 
-class SlidingWindowLimiter:
-    """Allows at most `limit` events per key within any `window_seconds` period."""
+def limits_storage(redis_url: str | None) -> Any:
+    """Redis at `redis_url` (redis://host:port/db), or memory when None."""
+    if not redis_url:
+        return storage_from_string(MEMORY)
+    scheme, sep, rest = redis_url.partition("://")
+    if not sep or scheme not in ("redis", "rediss"):
+        raise ValueError(f"REDIS_URL must start with redis:// or rediss://, not {redis_url!r}")
+    return storage_from_string(f"async+{scheme}://{rest}")
 
-    def __init__(
-        self, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+
+class RateLimit:
+    """At most `limit` events per key within any `window_seconds` (a moving window)."""
+
+    def __init__(self, name: str, limit: int, window_seconds: float, storage: Any) -> None:
+        self.name = name
         self.limit = limit
         self.window_seconds = window_seconds
-        self._clock = clock
-        self._events: dict[str, deque[float]] = {}
+        self._item = RateLimitItemPerSecond(limit, max(1, int(window_seconds)))
+        self._storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
 
-    def _recent(self, key: str) -> deque[float]:
-        now = self._clock()
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - self.window_seconds:
-            events.popleft()
-        if len(self._events) > 10_000:
-            self._forget_idle(now)
-        return events
-
-    def _forget_idle(self, now: float) -> None:
-        for key in [
-            k for k, v in self._events.items() if not v or v[-1] <= now - self.window_seconds
-        ]:
-            del self._events[key]
-
-    def is_limited(self, key: str) -> bool:
-        return len(self._recent(key)) >= self.limit
-
-    def hit(self, key: str) -> bool:
+    async def hit(self, key: str) -> bool:
         """Record one event; False when it is over the limit (and then it is not recorded)."""
-        events = self._recent(key)
-        if len(events) >= self.limit:
-            return False
-        events.append(self._clock())
-        return True
+        return bool(await self._limiter.hit(self._item, self.name, key))
 
-    def reset(self, key: str) -> None:
-        self._events.pop(key, None)
+    async def is_limited(self, key: str) -> bool:
+        return not await self._limiter.test(self._item, self.name, key)
+
+    async def reset(self, key: str) -> None:
+        await self._storage.clear(self._item.key_for(self.name, key))
+
+
+def memory_limit(name: str, limit: int, window_seconds: float) -> RateLimit:
+    """A limit in this process's memory (unit tests, a single worker)."""
+    return RateLimit(name, limit, window_seconds, storage_from_string(MEMORY))

@@ -83,6 +83,9 @@ class StaffRepository(Protocol):
 
     async def close_session(self, token: str) -> None: ...
 
+    async def touch_session(self, token: str, expires_at: datetime) -> None:
+        """Move a session's idle deadline."""
+
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
@@ -262,7 +265,7 @@ class SqlStaffRepository:
     async def session(self, token: str) -> StaffSession | None:
         ss, su = tables.staff_sessions, tables.staff_users
         query = (
-            sa.select(ss.c.csrf_token, ss.c.expires_at, su.c.id, su.c.username)
+            sa.select(ss.c.csrf_token, ss.c.expires_at, ss.c.created_at, su.c.id, su.c.username)
             .join(su, su.c.id == ss.c.staff_id)
             .where(ss.c.token_hash == _token_hash(token))
         )
@@ -270,9 +273,21 @@ class SqlStaffRepository:
             row = (await conn.execute(query)).first()
         if row is None:
             return None
-        return StaffSession(StaffUser(row.id, row.username), row.csrf_token, _aware(row.expires_at))
+        return StaffSession(
+            StaffUser(row.id, row.username), row.csrf_token, _aware(row.expires_at),
+            created_at=_aware(row.created_at),
+        )  # fmt: skip
 
     async def close_session(self, token: str) -> None:
         ss = tables.staff_sessions
         async with self._engine.begin() as conn:
             await conn.execute(ss.delete().where(ss.c.token_hash == _token_hash(token)))
+
+    async def touch_session(self, token: str, expires_at: datetime) -> None:
+        ss = tables.staff_sessions
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                ss.update()
+                .where(ss.c.token_hash == _token_hash(token))
+                .values(expires_at=expires_at)
+            )

@@ -15,7 +15,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -33,8 +33,8 @@ from bot.helpdesk.models import (
     opened_entry,
     utcnow,
 )
-from bot.helpdesk.passwords import hash_password, verify_password
-from bot.helpdesk.ratelimit import SlidingWindowLimiter
+from bot.helpdesk.passwords import hash_password_async, verify_password_async
+from bot.helpdesk.ratelimit import RateLimit
 from bot.helpdesk.references import new_reference
 from bot.helpdesk.repository import AlreadyStored, StaffRepository, TicketRepository
 from bot.helpdesk.validation import parse_idempotency_key, parse_new_ticket
@@ -65,7 +65,15 @@ class TooManyLookups(Exception):
 
 
 class TooManyLogins(Exception):
-    """Too many failed logins for this username from this client; wait for the window."""
+    """Too many login attempts from this client, or for this username from it; wait."""
+
+
+class TooManyTickets(Exception):
+    """The daily cap of new tickets for this conversation or this email address is reached."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("Too many new requests from this conversation or email address today.")
+        self.retry_after_seconds = retry_after_seconds
 
 
 class LoginRefused(Exception):
@@ -74,10 +82,40 @@ class LoginRefused(Exception):
 
 @dataclass(frozen=True)
 class StatusLimits:
-    """Customer status lookups, limited per client address and per reference."""
+    """Customer status lookups, limited per conversation and per customer email: every lookup
+    reaches us from the action server's address, so an address would be one shared budget."""
 
-    by_client: SlidingWindowLimiter
-    by_reference: SlidingWindowLimiter
+    by_conversation: RateLimit
+    by_email: RateLimit
+
+
+@dataclass(frozen=True)
+class TicketCaps:
+    """New tickets through the API, capped per conversation and per customer email."""
+
+    by_conversation: RateLimit
+    by_email: RateLimit
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Every login attempt counts before any database read or hashing: per client address,
+    and per username from that address."""
+
+    by_client: RateLimit
+    by_account: RateLimit
+
+
+@dataclass(frozen=True)
+class SessionLifetime:
+    """A session ends after `idle` without use, and `absolute` after login whatever happens."""
+
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=8)
+
+
+# A session's idle deadline is written back at most this often (not on every request).
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -100,12 +138,15 @@ async def open_ticket(
     *,
     due_days: int,
     notify: Callable[[Ticket], None],
+    caps: TicketCaps | None = None,
 ) -> CreatedTicket:
     """Open a ticket once per key: a retry with the same body gets the same ticket back, a
-    different body under a used key is an IdempotencyConflict. `notify` runs for a new one."""
+    different body under a used key is an IdempotencyConflict. `notify` runs for a new one.
+    With `caps`, a new ticket counts against its conversation and email (TooManyTickets)."""
     key = parse_idempotency_key(idempotency_key)
     new = parse_new_ticket(payload)
     fingerprint = request_fingerprint(payload)
+    counted = caps is None
     for _ in range(REFERENCE_ATTEMPTS):
         stored = await tickets.by_key(key)
         if stored is not None:
@@ -114,6 +155,9 @@ async def open_ticket(
                     "This Idempotency-Key was already used for a different request."
                 )
             return CreatedTicket(stored.ticket, created=False)
+        if caps is not None and not counted:
+            await _count_new_ticket(caps, new.conversation_id, new.email)
+            counted = True
         ticket = Ticket.open(new, new_reference(), utcnow(), due_days)
         try:
             await tickets.add(ticket, opened_entry(ticket, actor), key, fingerprint)
@@ -126,15 +170,25 @@ async def open_ticket(
     raise RuntimeError("Could not draw an unused ticket reference")
 
 
+async def _count_new_ticket(caps: TicketCaps, conversation_id: str | None, email: str) -> None:
+    allowed = True
+    if conversation_id:
+        allowed = await caps.by_conversation.hit(conversation_id)
+    allowed = allowed and await caps.by_email.hit(email.strip().lower())
+    if not allowed:
+        raise TooManyTickets(int(caps.by_email.window_seconds))
+
+
 async def ticket_status(
-    tickets: TicketRepository, limits: StatusLimits, reference: str, email: str, client: str
+    tickets: TicketRepository, limits: StatusLimits, reference: str, email: str, conversation: str
 ) -> Ticket:
-    """A customer's lookup: only with the ticket's email, and rate limited."""
+    """A customer's lookup: only with the ticket's email, rate limited per conversation (or
+    caller, without one) and per email, so one customer's bad lookups never block another."""
     canonical = parse_reference(reference) or reference.strip().upper()[:32]
-    allowed_for_client = limits.by_client.hit(client)
-    allowed_for_reference = limits.by_reference.hit(canonical)
-    if not (allowed_for_client and allowed_for_reference):
-        raise TooManyLookups(int(limits.by_client.window_seconds))
+    allowed = await limits.by_conversation.hit(conversation)
+    allowed = allowed and await limits.by_email.hit(email.strip().lower())
+    if not allowed:
+        raise TooManyLookups(int(limits.by_email.window_seconds))
     ticket = await tickets.get(canonical)
     if ticket is None or not ticket.matches_email(email.strip()):
         raise NoMatchingTicket()
@@ -212,37 +266,57 @@ async def record_notification(
 
 async def add_staff(staff: StaffRepository, username: str, password: str) -> StaffUser:
     """A staff account (AlreadyStored if the username is taken)."""
-    return await staff.add(username, hash_password(password), utcnow())
+    return await staff.add(username, await hash_password_async(password), utcnow())
 
 
 async def login(
     staff: StaffRepository,
-    limiter: SlidingWindowLimiter,
+    limits: LoginLimits,
     username: str,
     password: str,
     client: str,
-    lifetime: timedelta,
+    lifetime: SessionLifetime,
 ) -> OpenedSession:
-    """A new session for the right password; failures count per client and username."""
-    limiter_key = f"{client}:{username.lower()}"
-    if limiter.is_limited(limiter_key):
+    """A new session for the right password. The attempt is counted first (per client, then
+    per client and username), before the database read and the Argon2 check, which runs off
+    the event loop; a success clears the username's count."""
+    if not await limits.by_client.hit(client):
+        raise TooManyLogins()
+    account_key = f"{client}:{username.lower()}"
+    if not await limits.by_account.hit(account_key):
         raise TooManyLogins()
     found = await staff.password_hash(username) if username else None
-    if not verify_password(found[1] if found else None, password) or found is None:
-        limiter.hit(limiter_key)
+    if not await verify_password_async(found[1] if found else None, password) or found is None:
         raise LoginRefused()
-    limiter.reset(limiter_key)
+    await limits.by_account.reset(account_key)
     now = utcnow()
-    session = StaffSession(found[0], secrets.token_urlsafe(32), now + lifetime)
+    deadline = min(now + lifetime.idle, now + lifetime.absolute)
+    session = StaffSession(found[0], secrets.token_urlsafe(32), deadline, created_at=now)
     token = secrets.token_urlsafe(32)
     await staff.add_session(token, session, now)
     return OpenedSession(token, session)
 
 
-async def staff_session(staff: StaffRepository, token: str | None) -> StaffSession | None:
-    """The session a token opens, if it has not expired."""
+async def staff_session(
+    staff: StaffRepository, token: str | None, lifetime: SessionLifetime | None = None
+) -> StaffSession | None:
+    """The session a token opens, unless idle too long or past its absolute lifetime; each use
+    moves the idle deadline on (written back at most once a minute)."""
+    lifetime = lifetime or SessionLifetime()
     session = await staff.session(token) if token else None
-    return session if session is not None and session.expires_at >= utcnow() else None
+    now = utcnow()
+    if token is None or session is None or session.expires_at < now:
+        return None
+    if session.created_at is None:
+        return session
+    absolute = session.created_at + lifetime.absolute
+    if absolute < now:
+        return None
+    deadline = min(now + lifetime.idle, absolute)
+    if deadline - session.expires_at >= SESSION_TOUCH_INTERVAL:
+        await staff.touch_session(token, deadline)
+        session = replace(session, expires_at=deadline)
+    return session
 
 
 async def logout(staff: StaffRepository, token: str | None) -> None:

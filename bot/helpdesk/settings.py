@@ -30,14 +30,21 @@ class Settings:
     mail_from: str = "privacy-assistant@localhost"
     mail_to: str = "helpdesk@localhost"
     mail_timeout_seconds: float = 10.0
-    # Customer status lookups: per client address and per reference, in a sliding window.
-    status_limit_per_client: int = 30
-    status_limit_per_reference: int = 10
+    # Customer status lookups: per conversation and per customer email, in a moving window.
+    status_limit_per_conversation: int = 10
+    status_limit_per_email: int = 10
     status_limit_window_seconds: float = 60.0
-    # Failed console logins per username and client address.
+    # New tickets through the API per conversation and per customer email, per day.
+    tickets_per_conversation_per_day: int = 3
+    tickets_per_email_per_day: int = 5
+    # Login attempts per client address and username, and per client address (any username).
     login_limit: int = 5
+    login_limit_per_client: int = 20
     login_limit_window_seconds: float = 300.0
-    session_hours: int = 8
+    session_hours: int = 8  # absolute lifetime
+    session_idle_minutes: int = 30
+    # Rate limits in Redis (shared by every worker) when set, in memory otherwise.
+    redis_url: str | None = None
 
     @property
     def uses_development_secret(self) -> bool:
@@ -48,15 +55,36 @@ class Settings:
         env = env_var.environment(environ)
         settings = cls(
             database_url=env_var.text(env, "DATABASE_URL", cls.database_url),
-            service_token=env_var.text(env, "HELPDESK_SERVICE_TOKEN", cls.service_token),
+            service_token=env_var.secret(env, "HELPDESK_SERVICE_TOKEN", cls.service_token),
             due_days=env_var.integer(env, "HELPDESK_DUE_DAYS", cls.due_days, minimum=1),
-            secret_key=env_var.text(env, "HELPDESK_SECRET_KEY", cls.secret_key),
+            secret_key=env_var.secret(env, "HELPDESK_SECRET_KEY", cls.secret_key),
             secure_cookies=env_var.boolean(env, "HELPDESK_SECURE_COOKIES", cls.secure_cookies),
             smtp_host=env_var.text(env, "SMTP_HOST", cls.smtp_host),
             smtp_port=env_var.integer(env, "SMTP_PORT", cls.smtp_port, minimum=1),
             mail_from=env_var.text(env, "HELPDESK_MAIL_FROM", cls.mail_from),
             mail_to=env_var.text(env, "HELPDESK_MAIL_TO", cls.mail_to),
+            status_limit_per_conversation=env_var.integer(
+                env, "HELPDESK_STATUS_LIMIT_PER_CONVERSATION", 10, minimum=1
+            ),
+            status_limit_per_email=env_var.integer(
+                env, "HELPDESK_STATUS_LIMIT_PER_EMAIL", 10, minimum=1
+            ),
+            tickets_per_conversation_per_day=env_var.integer(
+                env, "HELPDESK_TICKETS_PER_CONVERSATION_PER_DAY", 3, minimum=1
+            ),
+            tickets_per_email_per_day=env_var.integer(
+                env, "HELPDESK_TICKETS_PER_EMAIL_PER_DAY", 5, minimum=1
+            ),
+            session_idle_minutes=env_var.integer(
+                env, "HELPDESK_SESSION_IDLE_MINUTES", 30, minimum=1
+            ),
+            redis_url=env_var.text(env, "REDIS_URL", "") or None,
         )
+        if not env_var.is_development(env) and not settings.secure_cookies:
+            raise SettingsError(
+                f"HELPDESK_SECURE_COOKIES must be true: {env_var.ENVIRONMENT_VARIABLE} is not "
+                f"'{env_var.DEVELOPMENT}', so session cookies must only travel over HTTPS"
+            )
         if settings.uses_development_secret:
             log.warning(
                 "HELPDESK_SECRET_KEY is not set: using the development key. "

@@ -251,6 +251,20 @@ def parse_login(payload: Any) -> tuple[str, str]:
     return str(username), str(password)
 
 
+def parse_status_lookup(payload: Any) -> tuple[str, str | None]:
+    """The email of a status lookup, and the conversation it comes from (if any)."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"}, "Send a JSON object.")
+    email, conversation = payload.get("email"), payload.get("conversation_id")
+    if email is None:
+        email = ""  # answered like a wrong email: no hint whether the reference exists
+    if not isinstance(email, str) or len(email) > 254:
+        raise ValidationFailed({"email": "must be a string"}, "The email address is a string.")
+    if conversation is not None and (not isinstance(conversation, str) or len(conversation) > 200):
+        raise ValidationFailed({"conversation_id": "must be a short string"}, "Bad conversation.")
+    return email.strip(), (conversation or None)
+
+
 def parse_ticket_filter(args: Mapping[str, str]) -> TicketFilter:
     """The queue's filters from a query string."""
     status, ticket_type, overdue = parse_filters(

@@ -94,7 +94,8 @@ def start_rasa(name: str, port: int, env: dict[str, str]) -> ServerProcess:
 def stack() -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first")
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_urlsafe(32)
+    action_token = secrets.token_urlsafe(32)
     staff_password = secrets.token_urlsafe(12)
     port = {name: free_port() for name in ("rasa", "actions", "helpdesk")}
 
@@ -112,6 +113,7 @@ def stack() -> Iterator[Stack]:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(port["smtp"]),
             "RASA_URL": f"http://127.0.0.1:{port['rasa']}",
+            "HELPDESK_ENV": "development",  # plain-HTTP cookies for the browser tests
         }
         _run("helpdesk", "migrate", env=helpdesk_env)
         _run(
@@ -124,15 +126,18 @@ def stack() -> Iterator[Stack]:
         )  # fmt: skip
         cleanup.callback(helpdesk.stop)
         actions = _serve(
-            "actions", "rasa", "run", "actions", "--actions", "actions",
-            "--port", str(port["actions"]),
+            "actions", "python", "-m", "actions.server", "--port", str(port["actions"]),
             env={
                 "HELPDESK_URL": f"http://127.0.0.1:{port['helpdesk']}",
                 "HELPDESK_SERVICE_TOKEN": token,
+                "ACTION_SERVER_TOKEN": action_token,
             },
         )  # fmt: skip
         cleanup.callback(actions.stop)
-        rasa_env = _rasa_production_env(tracker_db, port["actions"])
+        rasa_env = {
+            **_rasa_production_env(tracker_db, port["actions"]),
+            "ACTION_SERVER_TOKEN": action_token,
+        }
         rasa = start_rasa("rasa", port["rasa"], rasa_env)
         cleanup.callback(rasa.stop)
 

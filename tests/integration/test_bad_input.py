@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import time
 import urllib.error
@@ -24,6 +25,7 @@ import pytest_asyncio
 import yaml
 
 from bot.chat.limits import DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_REQUEST_BYTES
+from bot.contract import ACTION_TOKEN_HEADER
 from tests.support.ports import free_port
 from tests.support.processes import ServerProcess, start_server
 
@@ -50,6 +52,9 @@ BAD_INPUTS = {
 NONSENSE = ("emoji", "html", "html entities", "control characters", "gibberish")
 
 
+ACTION_TOKEN = secrets.token_urlsafe(32)
+
+
 def model_path() -> Path:
     path = Path(os.environ.get("PRIVACY_MODEL", str(DEFAULT_MODEL)))
     return path if path.is_absolute() else ROOT / path
@@ -58,11 +63,14 @@ def model_path() -> Path:
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    rasa = Path(sys.executable).with_name("rasa")
     server: ServerProcess = start_server(
         "action-server",
-        [str(rasa), "run", "actions", "--actions", "actions", "--port", str(port)],
-        env={"RASA_TELEMETRY_ENABLED": "false"},
+        [sys.executable, "-m", "actions.server", "--port", str(port)],
+        env={
+            "RASA_TELEMETRY_ENABLED": "false",
+            "HELPDESK_ENV": "development",
+            "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        },  # fmt: skip
         log_dir=tmp_path_factory.mktemp("logs"),
         cwd=ROOT,
     )
@@ -106,7 +114,8 @@ async def agent(action_server: str) -> AsyncIterator[Any]:
 
     path = model_path()
     assert path.is_file(), f"no trained model at {path}: run `make train` first"
-    endpoints = AvailableEndpoints(action=EndpointConfig(action_server))
+    headers = {ACTION_TOKEN_HEADER: ACTION_TOKEN}
+    endpoints = AvailableEndpoints(action=EndpointConfig(action_server, headers=headers))
     yield await load_agent(model_path=str(path), endpoints=endpoints)
 
 

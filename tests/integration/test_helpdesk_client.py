@@ -79,18 +79,21 @@ class FakeHelpDesk:
         return web.json_response(ticket, status=status)
 
     async def ticket_status(self, request: web.Request) -> web.Response:
+        body = await request.json()
         self.requests.append(
             {
                 "authorization": request.headers.get("Authorization"),
                 "reference": request.match_info["reference"],
-                "email": request.query.get("email"),
+                "email": body.get("email"),
+                "conversation_id": body.get("conversation_id"),
+                "query": dict(request.query),
             }
         )
         step = self.plan.pop(0) if self.plan else None
         if isinstance(step, int):
             return error_response(step)
         if request.match_info["reference"] == "PR-7KQ2-M9XD" and (
-            request.query.get("email", "").lower() == "jane@example.com"
+            str(body.get("email", "")).lower() == "jane@example.com"
         ):
             return web.json_response(
                 {
@@ -134,7 +137,7 @@ def fake() -> FakeHelpDesk:
 async def base_url(fake: FakeHelpDesk) -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_post("/api/v1/tickets", fake.open_ticket)
-    app.router.add_get("/api/v1/tickets/{reference}/status", fake.ticket_status)
+    app.router.add_post("/api/v1/tickets/{reference}/status", fake.ticket_status)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
@@ -248,10 +251,10 @@ async def test_a_help_desk_that_is_not_running_is_reported_unavailable() -> None
         await client(f"http://127.0.0.1:{port}", retries=1).open_ticket(REQUEST, "chat-key-8")
 
 
-async def test_the_status_is_read_with_the_email_as_a_query_parameter(
+async def test_the_status_is_read_with_the_email_in_the_body_not_the_url(
     base_url: str, fake: FakeHelpDesk
 ) -> None:
-    status = await client(base_url).ticket_status("PR-7KQ2-M9XD", "Jane@Example.com")
+    status = await client(base_url).ticket_status("PR-7KQ2-M9XD", "Jane@Example.com", "conv-1")
 
     assert status.status == "identity_check"
     assert status.status_label == "We are verifying your identity"
@@ -260,6 +263,8 @@ async def test_the_status_is_read_with_the_email_as_a_query_parameter(
             "authorization": f"Bearer {TOKEN}",
             "reference": "PR-7KQ2-M9XD",
             "email": "Jane@Example.com",
+            "conversation_id": "conv-1",
+            "query": {},
         }
     ]
 

@@ -14,6 +14,8 @@ from bot.helpdesk.settings import Settings
 from bot.settings_env import SettingsError
 from bot.site import SiteSettings
 
+DEV = {"HELPDESK_ENV": "development"}  # local defaults are allowed only here
+
 Sanic.test_mode = True
 
 
@@ -48,8 +50,8 @@ def test_booleans(raw: str, value: bool) -> None:
 
 def test_every_process_reports_the_same_error_type() -> None:
     readers: list[tuple[Callable[[Mapping[str, str]], object], dict[str, str]]] = [
-        (helpdesk_settings, {"HELPDESK_RETRIES": "x"}),
-        (Settings.from_env, {"SMTP_PORT": "x"}),
+        (helpdesk_settings, {**DEV, "HELPDESK_RETRIES": "x"}),
+        (Settings.from_env, {**DEV, "SMTP_PORT": "x"}),
         (SiteSettings.from_env, {"RASA_URL": "ftp://x"}),
     ]
     for read, env in readers:
@@ -58,7 +60,7 @@ def test_every_process_reports_the_same_error_type() -> None:
 
 
 def test_the_service_token_default_is_the_same_on_both_sides() -> None:
-    assert helpdesk_settings({}).service_token == Settings.from_env({}).service_token
+    assert helpdesk_settings(DEV).service_token == Settings.from_env(DEV).service_token
 
 
 async def test_create_app_takes_the_site_settings_and_reads_no_environment(
@@ -73,6 +75,6 @@ async def test_create_app_takes_the_site_settings_and_reads_no_environment(
 
 
 def test_the_policy_folder_can_be_given() -> None:
-    settings = SiteSettings.from_env({"POLICY_DIR": "/srv/policy"})
+    settings = SiteSettings.from_env({**DEV, "POLICY_DIR": "/srv/policy"})
     assert str(settings.policy_path) == "/srv/policy/privacy-policy.md"
     assert str(settings.sections_path) == "/srv/policy/sections.yml"

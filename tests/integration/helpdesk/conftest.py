@@ -57,6 +57,9 @@ def settings(database_url: str, smtp_server: SmtpServer) -> Settings:
         smtp_host="127.0.0.1",
         smtp_port=smtp_server.port,
         mail_timeout_seconds=5,
+        # Tests open many tickets from one conversation; the caps have their own tests.
+        tickets_per_conversation_per_day=1000,
+        tickets_per_email_per_day=1000,
     )
 
 

@@ -34,7 +34,7 @@ PUBLIC_ROUTES = {
 # Routes for the bot: they take the service token, never a staff login.
 SERVICE_ROUTES = {
     ("POST", "api/v1/tickets"),
-    ("GET", "api/v1/tickets/<reference:str>/status"),
+    ("POST", "api/v1/tickets/<reference:str>/status"),
 }
 
 

@@ -132,9 +132,9 @@ async def test_malformed_or_non_object_json_is_refused(
 
 async def test_customer_status_lookup_matches_email_case_insensitively(client: Any) -> None:
     ticket = await open_ticket(client)
-    _, resp = await client.get(
+    _, resp = await client.post(
         f"/api/v1/tickets/{ticket['reference']}/status",
-        params={"email": "JANE@Example.com"},
+        json={"email": "JANE@Example.com"},
         headers=SERVICE,
     )
 
@@ -148,14 +148,14 @@ async def test_customer_status_lookup_matches_email_case_insensitively(client: A
 
 async def test_wrong_email_and_unknown_reference_get_byte_identical_answers(client: Any) -> None:
     ticket = await open_ticket(client)
-    _, wrong_email = await client.get(
+    _, wrong_email = await client.post(
         f"/api/v1/tickets/{ticket['reference']}/status",
-        params={"email": "mallory@example.com"},
+        json={"email": "mallory@example.com"},
         headers=SERVICE,
     )
-    _, unknown = await client.get(
+    _, unknown = await client.post(
         "/api/v1/tickets/PR-2222-3333/status",
-        params={"email": "jane@example.com"},
+        json={"email": "jane@example.com"},
         headers=SERVICE,
     )
 
@@ -166,8 +166,8 @@ async def test_wrong_email_and_unknown_reference_get_byte_identical_answers(clie
 
 async def test_status_lookup_needs_the_service_token(client: Any) -> None:
     ticket = await open_ticket(client)
-    _, resp = await client.get(
-        f"/api/v1/tickets/{ticket['reference']}/status", params={"email": "jane@example.com"}
+    _, resp = await client.post(
+        f"/api/v1/tickets/{ticket['reference']}/status", json={"email": "jane@example.com"}
     )
     assert resp.status == 401
 

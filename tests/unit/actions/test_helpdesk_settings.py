@@ -2,9 +2,11 @@ import pytest
 
 from actions.settings import HelpDeskSettings, helpdesk_settings
 
+DEV = {"HELPDESK_ENV": "development"}  # local defaults are allowed only here
+
 
 def test_local_defaults_match_the_architecture_contract() -> None:
-    assert helpdesk_settings({}) == HelpDeskSettings(
+    assert helpdesk_settings(DEV) == HelpDeskSettings(
         url="http://localhost:8000",
         service_token="local-dev-service-token",
         timeout_seconds=3.0,
@@ -15,6 +17,7 @@ def test_local_defaults_match_the_architecture_contract() -> None:
 def test_values_come_from_the_environment_mapping() -> None:
     settings = helpdesk_settings(
         {
+            **DEV,
             "HELPDESK_URL": "https://helpdesk.example.com/",
             "HELPDESK_SERVICE_TOKEN": "s3cret",
             "HELPDESK_TIMEOUT_SECONDS": "1.5",
@@ -32,7 +35,7 @@ def test_the_process_environment_is_read_when_asked(monkeypatch: pytest.MonkeyPa
 
 
 def test_blank_values_fall_back_to_the_defaults() -> None:
-    settings = helpdesk_settings({"HELPDESK_URL": " ", "HELPDESK_RETRIES": ""})
+    settings = helpdesk_settings({**DEV, "HELPDESK_URL": " ", "HELPDESK_RETRIES": ""})
     assert settings.url == "http://localhost:8000"
     assert settings.retries == 2
 
@@ -50,4 +53,12 @@ def test_blank_values_fall_back_to_the_defaults() -> None:
 )
 def test_unusable_numbers_are_refused_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
-        helpdesk_settings({name: value})
+        helpdesk_settings({**DEV, name: value})
+
+
+def test_outside_development_the_public_service_token_is_refused() -> None:
+    with pytest.raises(ValueError, match="HELPDESK_SERVICE_TOKEN"):
+        helpdesk_settings({})
+    with pytest.raises(ValueError, match="HELPDESK_SERVICE_TOKEN"):
+        helpdesk_settings({"HELPDESK_SERVICE_TOKEN": "local-dev-service-token"})
+    assert helpdesk_settings({"HELPDESK_SERVICE_TOKEN": "t" * 43}).service_token == "t" * 43

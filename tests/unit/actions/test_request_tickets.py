@@ -67,7 +67,9 @@ class FakeHelpDesk:
         self.tickets[idempotency_key] = (request, ticket)
         return ticket
 
-    async def ticket_status(self, reference: str, email: str) -> TicketStatus:
+    async def ticket_status(
+        self, reference: str, email: str, conversation_id: str | None = None
+    ) -> TicketStatus:
         self.status_calls.append((reference, email))
         if self.failures:
             raise self.failures.pop(0)

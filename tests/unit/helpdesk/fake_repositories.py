@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.helpdesk.models import (
@@ -90,3 +91,7 @@ class FakeStaffRepository:
 
     async def close_session(self, token: str) -> None:
         self.sessions.pop(token, None)
+
+    async def touch_session(self, token: str, expires_at: datetime) -> None:
+        if token in self.sessions:
+            self.sessions[token] = replace(self.sessions[token], expires_at=expires_at)

@@ -84,8 +84,8 @@ async def test_status_lookup_hides_whether_a_reference_exists(app: Sanic) -> Non
     reference = (await _create(client, "key-3")).json["reference"]
 
     async def lookup(ref: str, email: str) -> Any:
-        _, resp = await client.get(
-            f"/api/v1/tickets/{ref}/status", params={"email": email}, headers=SERVICE
+        _, resp = await client.post(
+            f"/api/v1/tickets/{ref}/status", json={"email": email}, headers=SERVICE
         )
         return resp
 
@@ -102,9 +102,9 @@ async def test_status_lookup_hides_whether_a_reference_exists(app: Sanic) -> Non
 async def test_a_lowercase_reference_typed_by_a_customer_is_found(app: Sanic) -> None:
     client = app.asgi_client
     reference = (await _create(client, "key-4")).json["reference"]
-    _, resp = await client.get(
+    _, resp = await client.post(
         f"/api/v1/tickets/{reference.lower()}/status",
-        params={"email": "ken@example.com"},
+        json={"email": "ken@example.com"},
         headers=SERVICE,
     )
     assert resp.status == 200 and resp.json["reference"] == reference

@@ -1,30 +1,25 @@
 from __future__ import annotations
 
-from bot.helpdesk.ratelimit import SlidingWindowLimiter
+import asyncio
+
+from bot.helpdesk.ratelimit import memory_limit
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+async def test_the_limit_applies_per_key() -> None:
+    limit = memory_limit("t", 2, 60)
+    assert [await limit.hit("a"), await limit.hit("a"), await limit.hit("a")] == [True, True, False]
+    assert await limit.hit("b") is True
 
 
-def test_the_limit_applies_per_key_within_the_window() -> None:
-    clock = Clock()
-    limiter = SlidingWindowLimiter(limit=2, window_seconds=60, clock=clock)
-    assert [limiter.hit("a"), limiter.hit("a"), limiter.hit("a")] == [True, True, False]
-    assert limiter.hit("b") is True
-    clock.now += 59
-    assert limiter.hit("a") is False
-    clock.now += 1.5
-    assert limiter.hit("a") is True
+async def test_reset_clears_a_key() -> None:
+    limit = memory_limit("t", 1, 60)
+    await limit.hit("a")
+    assert await limit.is_limited("a")
+    await limit.reset("a")
+    assert not await limit.is_limited("a")
 
 
-def test_reset_clears_a_key() -> None:
-    limiter = SlidingWindowLimiter(limit=1, window_seconds=60, clock=Clock())
-    limiter.hit("a")
-    assert limiter.is_limited("a")
-    limiter.reset("a")
-    assert not limiter.is_limited("a")
+async def test_concurrent_hits_never_pass_the_limit() -> None:
+    limit = memory_limit("t", 5, 60)
+    results = await asyncio.gather(*(limit.hit("a") for _ in range(40)))
+    assert sum(results) == 5

@@ -12,7 +12,7 @@ import pytest
 
 from bot.helpdesk import services
 from bot.helpdesk.models import Status, Ticket, TicketFilter, TicketNotFound, utcnow
-from bot.helpdesk.ratelimit import SlidingWindowLimiter
+from bot.helpdesk.ratelimit import memory_limit
 from bot.helpdesk.transitions import TransitionRefused
 from bot.helpdesk.validation import ValidationFailed
 from tests.unit.helpdesk.fake_repositories import FakeStaffRepository, FakeTicketRepository
@@ -84,19 +84,43 @@ async def test_changes_follow_the_workflow_and_are_audited() -> None:
 async def test_a_status_lookup_needs_the_email_and_is_limited() -> None:
     tickets = FakeTicketRepository()
     reference = (await _open(tickets))[0].ticket.reference
-    limits = services.StatusLimits(SlidingWindowLimiter(3, 60), SlidingWindowLimiter(3, 60))
+    limits = services.StatusLimits(memory_limit("c", 3, 60), memory_limit("e", 3, 60))
 
     found = await services.ticket_status(
-        tickets, limits, reference.lower(), "KEN@example.com", "ip"
+        tickets, limits, reference.lower(), "KEN@example.com", "conv"
     )
     with pytest.raises(services.NoMatchingTicket):
-        await services.ticket_status(tickets, limits, reference, "someone@example.com", "ip")
+        await services.ticket_status(tickets, limits, reference, "someone@example.com", "conv")
     with pytest.raises(services.NoMatchingTicket):
-        await services.ticket_status(tickets, limits, reference, "", "ip")
+        await services.ticket_status(tickets, limits, reference, "", "conv")
     with pytest.raises(services.TooManyLookups):
-        await services.ticket_status(tickets, limits, reference, "ken@example.com", "ip")
+        await services.ticket_status(tickets, limits, reference, "ken@example.com", "conv")
+    # Another customer, in another conversation, is not blocked.
+    assert await services.ticket_status(tickets, limits, reference, "ken@example.com", "other")
 
     assert found.reference == reference
+
+
+async def test_new_tickets_are_capped_per_conversation_and_email() -> None:
+    tickets = FakeTicketRepository()
+    caps = services.TicketCaps(memory_limit("tc", 2, 86400), memory_limit("te", 3, 86400))
+
+    async def open_one(key: str, conversation: str, email: str) -> services.CreatedTicket:
+        body = {**BODY, "conversation_id": conversation, "email": email, "details": key}
+        return await services.open_ticket(
+            tickets, body, key, "bot", due_days=14, notify=lambda t: None, caps=caps
+        )
+
+    await open_one("k1", "c1", "a@example.com")
+    again = await open_one("k1", "c1", "a@example.com")  # a retry is not a new ticket
+    await open_one("k2", "c1", "a@example.com")
+    with pytest.raises(services.TooManyTickets):
+        await open_one("k3", "c1", "a@example.com")
+    await open_one("k4", "c2", "a@example.com")
+    with pytest.raises(services.TooManyTickets):
+        await open_one("k5", "c3", "A@example.com")
+    assert not again.created
+    assert (await open_one("k6", "c4", "b@example.com")).created
 
 
 async def test_the_export_neutralises_formulas() -> None:
@@ -112,15 +136,16 @@ async def test_the_export_neutralises_formulas() -> None:
 async def test_login_opens_a_session_until_it_expires_and_limits_failures() -> None:
     staff = FakeStaffRepository()
     await services.add_staff(staff, "alice", "a long password")
-    limiter = SlidingWindowLimiter(2, 300)
+    limits = services.LoginLimits(memory_limit("ip", 10, 300), memory_limit("account", 2, 300))
     hour = timedelta(hours=1)
+    lifetime = services.SessionLifetime(idle=hour, absolute=hour)
 
-    opened = await services.login(staff, limiter, "alice", "a long password", "ip", hour)
+    opened = await services.login(staff, limits, "alice", "a long password", "ip", lifetime)
     for _ in range(2):
         with pytest.raises(services.LoginRefused):
-            await services.login(staff, limiter, "alice", "wrong", "ip", hour)
+            await services.login(staff, limits, "alice", "wrong", "ip", lifetime)
     with pytest.raises(services.TooManyLogins):
-        await services.login(staff, limiter, "alice", "a long password", "ip", hour)
+        await services.login(staff, limits, "alice", "a long password", "ip", lifetime)
 
     assert await services.staff_session(staff, opened.token) == opened.session
     staff.sessions[opened.token] = replace(opened.session, expires_at=utcnow() - hour)
@@ -146,3 +171,45 @@ def test_the_http_adapters_stay_thin(adapter: str) -> None:
     assert len(source.splitlines()) <= 150
     assert nested == [], "handlers are module-level functions"
     assert "try:" not in source, "exceptions become responses in the bp.exception handlers"
+
+
+async def test_every_login_attempt_from_an_address_counts_before_any_hashing() -> None:
+    staff = FakeStaffRepository()
+    await services.add_staff(staff, "alice", "a long password")
+    limits = services.LoginLimits(memory_limit("ip", 3, 300), memory_limit("account", 5, 300))
+    lifetime = services.SessionLifetime()
+
+    for name in ("x1", "x2", "x3"):
+        with pytest.raises(services.LoginRefused):
+            await services.login(staff, limits, name, "wrong", "ip", lifetime)
+    with pytest.raises(services.TooManyLogins):  # even the right password, from that address
+        await services.login(staff, limits, "alice", "a long password", "ip", lifetime)
+    assert await services.login(staff, limits, "alice", "a long password", "other", lifetime)
+
+
+async def test_an_idle_session_expires_and_use_keeps_it_alive_up_to_its_lifetime() -> None:
+    staff = FakeStaffRepository()
+    await services.add_staff(staff, "alice", "a long password")
+    limits = services.LoginLimits(memory_limit("ip", 9, 300), memory_limit("account", 9, 300))
+    lifetime = services.SessionLifetime(idle=timedelta(minutes=30), absolute=timedelta(hours=8))
+    opened = await services.login(staff, limits, "alice", "a long password", "ip", lifetime)
+    token, now = opened.token, utcnow()
+    assert opened.session.expires_at <= now + timedelta(minutes=30)
+
+    # Used 20 minutes after login: the idle deadline moves on to 30 minutes from now.
+    staff.sessions[token] = replace(
+        opened.session,
+        created_at=now - timedelta(minutes=20),
+        expires_at=now + timedelta(minutes=10),
+    )
+    used = await services.staff_session(staff, token, lifetime)
+    assert used is not None and used.expires_at > now + timedelta(minutes=29)
+    assert staff.sessions[token].expires_at == used.expires_at
+    # Idle past the deadline: gone.
+    staff.sessions[token] = replace(used, expires_at=now - timedelta(seconds=1))
+    assert await services.staff_session(staff, token, lifetime) is None
+    # In use all along, but past the absolute lifetime: gone too.
+    staff.sessions[token] = replace(
+        used, created_at=now - timedelta(hours=8, seconds=1), expires_at=now + timedelta(minutes=5)
+    )
+    assert await services.staff_session(staff, token, lifetime) is None

@@ -5,9 +5,11 @@ import pytest
 from bot.helpdesk.db import DatabaseUrlError, async_database_url, sync_database_url
 from bot.helpdesk.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError
 
+DEV = {"HELPDESK_ENV": "development"}  # local defaults are allowed only here
+
 
 def test_defaults_work_locally() -> None:
-    settings = Settings.from_env({})
+    settings = Settings.from_env(DEV)
     assert settings.database_url == "sqlite:///var/helpdesk.db"
     assert settings.service_token == "local-dev-service-token"
     assert settings.due_days == 14
@@ -21,7 +23,7 @@ def test_defaults_work_locally() -> None:
 
 def test_environment_overrides() -> None:
     settings = Settings.from_env(
-        {"HELPDESK_DUE_DAYS": "30", "HELPDESK_SECURE_COOKIES": "true", "SMTP_PORT": "2525",
+        {**DEV, "HELPDESK_DUE_DAYS": "30", "HELPDESK_SECURE_COOKIES": "true", "SMTP_PORT": "2525",
          "HELPDESK_SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://u@h:5432/d"}
     )  # fmt: skip
     assert settings.due_days == 30 and settings.secure_cookies is True
@@ -35,11 +37,11 @@ def test_environment_overrides() -> None:
 )  # fmt: skip
 def test_bad_values_are_explained(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
-        Settings.from_env({name: value})
+        Settings.from_env({**DEV, name: value})
 
 
 def test_the_development_secret_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
-    Settings.from_env({})
+    Settings.from_env(DEV)
     assert "HELPDESK_SECRET_KEY is not set" in caplog.text
 
 
@@ -60,3 +62,37 @@ def test_database_urls_are_translated_to_drivers(url: str, async_url: str, sync_
 def test_unsupported_databases_are_refused() -> None:
     with pytest.raises(DatabaseUrlError):
         async_database_url("mysql://u@h/db")
+
+
+STRONG = "x" * 43
+PRODUCTION = {"HELPDESK_SERVICE_TOKEN": STRONG, "HELPDESK_SECRET_KEY": STRONG + "y",
+              "HELPDESK_SECURE_COOKIES": "true"}  # fmt: skip
+
+
+def test_production_settings_with_real_secrets_are_accepted() -> None:
+    settings = Settings.from_env(PRODUCTION)
+    assert settings.service_token == STRONG and settings.secure_cookies
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"HELPDESK_SERVICE_TOKEN": ""}, "HELPDESK_SERVICE_TOKEN"),
+        ({"HELPDESK_SERVICE_TOKEN": "local-dev-service-token"}, "HELPDESK_SERVICE_TOKEN"),
+        ({"HELPDESK_SERVICE_TOKEN": "x" * 42}, "HELPDESK_SERVICE_TOKEN"),
+        ({"HELPDESK_SECRET_KEY": ""}, "HELPDESK_SECRET_KEY"),
+        ({"HELPDESK_SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "HELPDESK_SECRET_KEY"),
+        ({"HELPDESK_SECURE_COOKIES": ""}, "HELPDESK_SECURE_COOKIES"),
+        ({"HELPDESK_SECURE_COOKIES": "false"}, "HELPDESK_SECURE_COOKIES"),
+        ({"HELPDESK_ENV": "production"}, None),  # any other word is production too
+    ],
+)  # fmt: skip
+def test_outside_development_missing_secrets_are_refused(
+    change: dict[str, str], named: str | None
+) -> None:
+    env = {**PRODUCTION, **change}
+    if named is None:
+        Settings.from_env(env)
+        return
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)
