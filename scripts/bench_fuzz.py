@@ -119,6 +119,7 @@ def stack(model: Path, logs: Path) -> Iterator[tuple[Endpoints, str, str]]:
         tickets_db = cleanup.enter_context(temporary_postgres_database("fuzz_tickets"))
         tracker_db = cleanup.enter_context(temporary_postgres_database("fuzz_tracker"))
         helpdesk_env = {
+            "HELPDESK_ENV": "development",  # a local benchmark stack: plain-HTTP cookies are fine
             "DATABASE_URL": tickets_db,
             "HELPDESK_SERVICE_TOKEN": token,
             "HELPDESK_SECRET_KEY": secrets.token_hex(16),
@@ -131,8 +132,10 @@ def stack(model: Path, logs: Path) -> Iterator[tuple[Endpoints, str, str]]:
             "helpdesk", "create-staff", "--username", "fuzz-staff", "--password-stdin",
             env=helpdesk_env, stdin=password,
         )  # fmt: skip
+        action_token = secrets.token_urlsafe(32)
         rasa_env = {
             "RASA_TELEMETRY_ENABLED": "false",
+            "ACTION_SERVER_TOKEN": action_token,
             "ACTION_SERVER_URL": f"http://127.0.0.1:{port['actions']}/webhook",
             "TRACKER_DB_HOST": "127.0.0.1",
             "TRACKER_DB_PORT": "5432",
@@ -155,8 +158,9 @@ def stack(model: Path, logs: Path) -> Iterator[tuple[Endpoints, str, str]]:
             ),
             (
                 "actions",
-                ["rasa", "run", "actions", "--actions", "actions", "--port", str(port["actions"])],
-                {"HELPDESK_URL": helpdesk_url, "HELPDESK_SERVICE_TOKEN": token},
+                ["python", "-m", "actions.server", "--port", str(port["actions"])],
+                {"HELPDESK_URL": helpdesk_url, "HELPDESK_SERVICE_TOKEN": token,
+                 "ACTION_SERVER_TOKEN": action_token},  # fmt: skip
                 f"http://127.0.0.1:{port['actions']}/health",
                 120.0,
             ),

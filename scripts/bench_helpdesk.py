@@ -99,6 +99,7 @@ def _helpdesk(database_url: str, smtp_port: int, token: str) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
+        "HELPDESK_ENV": "development",  # a local benchmark: plain-HTTP cookies are fine
         "DATABASE_URL": database_url,
         "HELPDESK_SERVICE_TOKEN": token,
         "HELPDESK_SECRET_KEY": secrets.token_hex(16),

@@ -33,6 +33,8 @@ POSTGRES_ADMIN_DSN = os.environ.get(
     "BENCH_POSTGRES_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "11"))
+# The shared secret Rasa sends the action server (actions/server.py), fresh for each run.
+ACTION_TOKEN = secrets.token_urlsafe(32)
 SERVICE_TOKEN = "bench-service-token"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -70,6 +72,9 @@ def base_env() -> dict[str, str]:
     env.update(
         {
             "RASA_TELEMETRY_ENABLED": "false",
+            # A local benchmark stack: the development defaults (plain-HTTP cookies) are allowed.
+            "HELPDESK_ENV": "development",
+            "ACTION_SERVER_TOKEN": ACTION_TOKEN,
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONPATH": str(ROOT),
@@ -361,8 +366,8 @@ class DeploymentStack:
             ),
             Service(
                 "actions",
-                [str(BIN / "rasa"), "run", "actions", "--actions", "actions"]
-                + ["--port", str(self.ports["actions"])],
+                [str(BIN / "python"), "-m", "actions.server", "--host", "127.0.0.1"]
+                + ["--port", str(self.ports["actions"]), "--workers", workers],
                 actions_env,
                 Path(str(log) % "actions"),
                 f"http://127.0.0.1:{self.ports['actions']}/health",
