@@ -15,6 +15,13 @@ SMTP_PORT=${SMTP_PORT:-1025}
 export RASA_TELEMETRY_ENABLED=false SMTP_HOST=${SMTP_HOST:-localhost} SMTP_PORT
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
 mkdir -p var
+# The help desk deletes conversations from Rasa's tracker store (retention, erasure): tell it
+# where that is. Production endpoints take it from the same TRACKER_DB_* variables as Rasa.
+if [ -z "${TRACKER_STORE_URL:-}" ] && [ -n "${TRACKER_DB_HOST:-}" ] && [ "$ENDPOINTS" != endpoints.yml ]; then
+    TRACKER_STORE_URL="postgresql://${TRACKER_DB_USER}:${TRACKER_DB_PASSWORD}@${TRACKER_DB_HOST}:${TRACKER_DB_PORT}/${TRACKER_DB_NAME}"
+fi
+export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///var/rasa-tracker.db}
+PURGE_INTERVAL_SECONDS=${PURGE_INTERVAL_SECONDS:-86400}
 
 pids=()
 stop_all() {
@@ -42,6 +49,8 @@ if [ "$SMTP_HOST" = localhost ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2
     start smtp "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging
 fi
 start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT"
+# Retention: once at start, then once a day (a failed run is reported and retried next time).
+start purge bash -c "while true; do \"$BIN/helpdesk\" purge-conversations || echo 'purge failed'; sleep $PURGE_INTERVAL_SECONDS; done"
 start actions "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
 start rasa "$BIN/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
     --cors "*" --port "$RASA_PORT"

@@ -15,7 +15,7 @@ from sanic.response import HTTPResponse
 from bot.helpdesk import documents, services, validation
 from bot.helpdesk.auth import bearer_token, service_only, staff_api, staff_name
 from bot.helpdesk.errors import api_error
-from bot.helpdesk.models import TicketNotFound
+from bot.helpdesk.models import TicketNotFound, utcnow
 from bot.helpdesk.transitions import TransitionRefused
 from bot.helpdesk.validation import InvalidJson, ValidationFailed
 
@@ -55,6 +55,16 @@ async def ticket_status(request: Request, reference: str) -> HTTPResponse:
     return response.json(documents.ticket_status(ticket))
 
 
+@bp.delete("/conversations/<conversation_id:str>", name="erase_conversation")
+@service_only
+async def erase_conversation(request: Request, conversation_id: str) -> HTTPResponse:
+    """The customer asked the chat to delete it; again later for the turn Rasa saves after."""
+    conversations, now = request.app.ctx.conversations, utcnow()
+    deleted = await services.erase_conversation(conversations, conversation_id, now)
+    request.app.add_task(services.erase_conversation(conversations, conversation_id, now, 6.0))
+    return response.json({"conversation_id": conversation_id, "events_deleted": deleted})
+
+
 @bp.get("/tickets", name="list_tickets")
 @staff_api
 async def list_tickets(request: Request) -> HTTPResponse:
@@ -74,8 +84,9 @@ async def get_ticket(request: Request, reference: str) -> HTTPResponse:
 @staff_api
 async def change_status(request: Request, reference: str) -> HTTPResponse:
     status = validation.parse_status(validation.parse_json(request.body))
+    ctx = request.app.ctx
     ticket = await services.change_status(
-        request.app.ctx.tickets, reference, status, staff_name(request)
+        ctx.tickets, reference, status, staff_name(request), ctx.conversations
     )
     return response.json(documents.ticket_document(ticket))
 

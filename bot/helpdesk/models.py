@@ -122,6 +122,23 @@ class Ticket:
             note=Note(actor, text, now),
         )
 
+    @property
+    def erases_its_conversation(self) -> bool:
+        """A completed erasure request covers the chat it was opened in, too."""
+        return (
+            self.type is RequestType.ERASURE
+            and self.status is Status.COMPLETED
+            and bool(self.conversation_id)
+        )
+
+    def conversation_erased(self, events: int, actor: str, now: datetime) -> Change:
+        """The chat is gone from the tracker store: the excerpt becomes a dated note."""
+        note = ExcerptMessage("system", erased_note(now), now.isoformat())
+        return Change(
+            replace(self, conversation_excerpt=(note,), updated_at=now),
+            AuditEntry(actor, "conversation_erased", {"events_deleted": events}, now),
+        )
+
     def notified(self, sent: bool, detail: str, now: datetime) -> Change:
         """The outcome of the new-ticket email, recorded by the system."""
         action = "notification_sent" if sent else "notification_failed"
@@ -129,6 +146,10 @@ class Ticket:
             replace(self, notified_at=now) if sent else self,
             AuditEntry(SYSTEM_ACTOR, action, {"detail": detail}, now),
         )
+
+
+def erased_note(now: datetime) -> str:
+    return f"conversation erased on {now.date().isoformat()}"
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,9 @@ class TicketRepository(Protocol):
     async def update(self, reference: str, decide: Decide) -> Change:
         """Store `decide(current ticket)`, atomically; TicketNotFound if there is none."""
 
+    async def open_conversation_ids(self) -> set[str]:
+        """The conversations that open tickets came from (a request still in progress)."""
+
 
 class StaffRepository(Protocol):
     async def add(self, username: str, password_hash: str, created_at: datetime) -> StaffUser: ...
@@ -193,6 +196,14 @@ class SqlTicketRepository:
             query = query.where(t.c.due_at < now, t.c.status.in_([s.value for s in OPEN_STATUSES]))
         async with self._engine.connect() as conn:
             return [_ticket_from_row(row) for row in await conn.execute(query)]
+
+    async def open_conversation_ids(self) -> set[str]:
+        t = tables.tickets
+        query = sa.select(t.c.conversation_id).where(
+            t.c.status.in_([s.value for s in OPEN_STATUSES]), t.c.conversation_id.is_not(None)
+        )
+        async with self._engine.connect() as conn:
+            return {row.conversation_id for row in await conn.execute(query)}
 
     async def update(self, reference: str, decide: Decide) -> Change:
         t = tables.tickets

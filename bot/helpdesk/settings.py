@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot import settings_env as env_var
 from bot.contract import DEVELOPMENT_SERVICE_TOKEN
+from bot.helpdesk.conversations import DEFAULT_TRACKER_STORE_URL
 from bot.settings_env import SettingsError as SettingsError
 
 DEVELOPMENT_SECRET_KEY = "development-only-helpdesk-secret-key-change-me"
@@ -38,6 +39,10 @@ class Settings:
     login_limit: int = 5
     login_limit_window_seconds: float = 300.0
     session_hours: int = 8
+    # Rasa's SQL tracker store, where the chat's conversations are (retention and erasure).
+    tracker_store_url: str = DEFAULT_TRACKER_STORE_URL
+    # Conversations are deleted this many days after their last message.
+    conversation_retention_days: int = 30
 
     @property
     def uses_development_secret(self) -> bool:
@@ -56,6 +61,10 @@ class Settings:
             smtp_port=env_var.integer(env, "SMTP_PORT", cls.smtp_port, minimum=1),
             mail_from=env_var.text(env, "HELPDESK_MAIL_FROM", cls.mail_from),
             mail_to=env_var.text(env, "HELPDESK_MAIL_TO", cls.mail_to),
+            tracker_store_url=env_var.text(env, "TRACKER_STORE_URL", cls.tracker_store_url),
+            conversation_retention_days=env_var.integer(
+                env, "CONVERSATION_RETENTION_DAYS", cls.conversation_retention_days, minimum=1
+            ),
         )
         if settings.uses_development_secret:
             log.warning(
