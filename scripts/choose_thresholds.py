@@ -84,9 +84,9 @@ def grid_search(parsed: Sequence[Parsed], wrong_cost: float) -> list[dict[str, A
 def parse_folds(folds: int, work: Path) -> list[Parsed]:
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
-    from rasa.shared.nlu.training_data.training_data import TrainingData
     from sklearn.model_selection import StratifiedKFold
 
     configure_logging_and_warnings(logging.WARNING)
