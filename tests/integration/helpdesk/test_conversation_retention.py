@@ -141,3 +141,32 @@ async def test_completing_an_erasure_erases_its_conversation(
     erased = [entry for entry in detail.audit if entry.action == "conversation_erased"]
     assert len(erased) == 1 and erased[0].actor == "alice"
     assert erased[0].detail["events_deleted"] >= 2
+
+
+async def test_the_bot_can_erase_a_conversation_through_the_api(
+    settings: Any, tracker_url: str
+) -> None:
+    from dataclasses import replace
+
+    from bot.helpdesk.app import create_app
+    from tests.integration.helpdesk.conftest import SERVICE
+
+    store = rasa_store(tracker_url)
+    await save_conversation(store, "chat-to-erase", days_ago=0)
+    await save_conversation(store, "another-chat", days_ago=0)
+    app = create_app(replace(settings, tracker_store_url=tracker_url))
+    _, refused = await app.asgi_client.delete("/api/v1/conversations/chat-to-erase")
+    assert refused.status == 401
+    _, resp = await app.asgi_client.delete("/api/v1/conversations/chat-to-erase", headers=SERVICE)
+    assert resp.status == 200, resp.text
+    assert resp.json["events_deleted"] >= 2
+    assert await stored_senders(store) == {"another-chat"}
+
+    # Rasa saves the turn that asked after the action answers: the second pass removes it.
+    await save_conversation(store, "chat-to-erase", days_ago=0)
+    conversations = SqlConversationStore.from_url(tracker_url)
+    try:
+        assert await services.erase_conversation(conversations, "chat-to-erase") >= 2
+    finally:
+        await conversations.dispose()
+    assert await stored_senders(store) == {"another-chat"}
