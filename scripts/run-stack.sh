@@ -14,6 +14,8 @@ HELPDESK_PORT=${HELPDESK_PORT:-8000}
 SMTP_PORT=${SMTP_PORT:-1025}
 export RASA_TELEMETRY_ENABLED=false SMTP_HOST=${SMTP_HOST:-localhost} SMTP_PORT
 export RASA_URL=${RASA_URL:-http://localhost:$RASA_PORT}
+# Databases and logs hold personal data: files this stack creates are its user's alone (0600).
+umask 077
 mkdir -p var
 # The help desk deletes conversations from Rasa's tracker store (retention, erasure): tell it
 # where that is. Production endpoints take it from the same TRACKER_DB_* variables as Rasa.

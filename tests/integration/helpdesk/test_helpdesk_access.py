@@ -35,6 +35,7 @@ PUBLIC_ROUTES = {
 SERVICE_ROUTES = {
     ("POST", "api/v1/tickets"),
     ("GET", "api/v1/tickets/<reference:str>/status"),
+    ("DELETE", "api/v1/conversations/<conversation_id:str>"),
 }
 
 

@@ -493,3 +493,23 @@ async def test_delete_conversation_says_so_when_the_help_desk_is_down(
     )
     assert events == [] and helpdesk.erased == []
     assert texts(dispatcher) == response_text("utter_conversation_not_deleted")
+
+
+@pytest.mark.parametrize(
+    "failures",
+    [
+        [],
+        [HelpDeskRejected(422, "invalid", "Some fields are not valid.", {"email": "invalid"})],
+        [HelpDeskUnavailable("connection refused")],
+    ],
+)
+async def test_a_submission_logs_no_form_answers(
+    domain: dict[str, Any], caplog: pytest.LogCaptureFixture, failures: list[HelpDeskError]
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    await submit(FakeHelpDesk(failures=list(failures)), request_tracker(), domain)
+    logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records).lower()
+    for answer in ("jane doe", "jane@example.com", "please delete my account"):
+        assert answer not in logged
