@@ -108,6 +108,11 @@ MAX_FIELD_LENGTHS: dict[str, int] = {
 }
 # The conversation excerpt sent with a chat ticket.
 EXCERPT_SENDERS = ("customer", "bot", "staff")
+# Chat conversations are deleted from the tracker store this many days after their last message
+# (CONVERSATION_RETENTION_DAYS): the help desk's purge applies it, the site's page states it.
+DEFAULT_CONVERSATION_RETENTION_DAYS = 30
+CONVERSATION_RETENTION_VARIABLE = "CONVERSATION_RETENTION_DAYS"
+
 MAX_EXCERPT_MESSAGES = 50
 MAX_EXCERPT_TEXT = 2000
 

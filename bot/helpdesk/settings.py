@@ -7,7 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot import settings_env as env_var
-from bot.contract import DEVELOPMENT_SERVICE_TOKEN
+from bot.contract import (
+    CONVERSATION_RETENTION_VARIABLE,
+    DEFAULT_CONVERSATION_RETENTION_DAYS,
+    DEVELOPMENT_SERVICE_TOKEN,
+)
 from bot.helpdesk.conversations import DEFAULT_TRACKER_STORE_URL
 from bot.settings_env import SettingsError as SettingsError
 
@@ -42,7 +46,7 @@ class Settings:
     # Rasa's SQL tracker store, where the chat's conversations are (retention and erasure).
     tracker_store_url: str = DEFAULT_TRACKER_STORE_URL
     # Conversations are deleted this many days after their last message.
-    conversation_retention_days: int = 30
+    conversation_retention_days: int = DEFAULT_CONVERSATION_RETENTION_DAYS
 
     @property
     def uses_development_secret(self) -> bool:
@@ -63,7 +67,7 @@ class Settings:
             mail_to=env_var.text(env, "HELPDESK_MAIL_TO", cls.mail_to),
             tracker_store_url=env_var.text(env, "TRACKER_STORE_URL", cls.tracker_store_url),
             conversation_retention_days=env_var.integer(
-                env, "CONVERSATION_RETENTION_DAYS", cls.conversation_retention_days, minimum=1
+                env, CONVERSATION_RETENTION_VARIABLE, cls.conversation_retention_days, minimum=1
             ),
         )
         if settings.uses_development_secret:

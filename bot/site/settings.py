@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot import settings_env as env_var
+from bot.contract import CONVERSATION_RETENTION_VARIABLE, DEFAULT_CONVERSATION_RETENTION_DAYS
 from bot.settings_env import SettingsError
 
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -38,6 +39,8 @@ class SiteSettings:
     rasa_url: str = DEFAULT_RASA_URL
     policy_path: Path = POLICY_DIR / "privacy-policy.md"
     sections_path: Path = POLICY_DIR / "sections.yml"
+    # Stated on the page; the help desk's purge deletes conversations after the same period.
+    conversation_retention_days: int = DEFAULT_CONVERSATION_RETENTION_DAYS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rasa_url", _checked_rasa_url(self.rasa_url))
@@ -59,4 +62,7 @@ class SiteSettings:
             rasa_url=env_var.text(env, "RASA_URL", DEFAULT_RASA_URL),
             policy_path=policy_dir / "privacy-policy.md",
             sections_path=policy_dir / "sections.yml",
+            conversation_retention_days=env_var.integer(
+                env, CONVERSATION_RETENTION_VARIABLE, DEFAULT_CONVERSATION_RETENTION_DAYS, minimum=1
+            ),
         )
