@@ -105,7 +105,16 @@ def _ticket_from_row(row: Any) -> Ticket:
         ),
         assignee=row.assignee,
         notified_at=_aware(row.notified_at) if row.notified_at else None,
+        verification_code_hash=row.verification_code_hash,
+        verification_expires_at=_maybe_aware(row.verification_expires_at),
+        verification_attempts=row.verification_attempts or 0,
+        verified_at=_maybe_aware(row.verified_at),
+        verification_locked_at=_maybe_aware(row.verification_locked_at),
     )  # fmt: skip
+
+
+def _maybe_aware(value: datetime | None) -> datetime | None:
+    return _aware(value) if value is not None else None
 
 
 def _ticket_values(ticket: Ticket) -> dict[str, Any]:
@@ -119,6 +128,11 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "assignee": ticket.assignee, "created_at": ticket.created_at,
         "updated_at": ticket.updated_at, "due_at": ticket.due_at,
         "notified_at": ticket.notified_at,
+        "verification_code_hash": ticket.verification_code_hash,
+        "verification_expires_at": ticket.verification_expires_at,
+        "verification_attempts": ticket.verification_attempts,
+        "verified_at": ticket.verified_at,
+        "verification_locked_at": ticket.verification_locked_at,
     }  # fmt: skip
 
 
