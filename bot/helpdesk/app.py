@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from sanic import Sanic
 
-from bot.helpdesk import api, console
+from bot.helpdesk import api, console, verify_pages
 from bot.helpdesk.conversations import ConversationStore, SqlConversationStore
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.errors import HelpdeskErrorHandler
@@ -62,12 +62,16 @@ def create_app(
     ctx.login_limiter = SlidingWindowLimiter(
         settings.login_limit, settings.login_limit_window_seconds
     )
+    ctx.verification_limiter = SlidingWindowLimiter(
+        settings.verification_limit, settings.verification_limit_window_seconds
+    )
     ctx.background_tasks = set()
     ctx.notify = notify_new_ticket  # (settings, tickets, ticket); tests replace it
     ctx.notify_created = functools.partial(schedule_new_ticket_email, app)
 
     app.blueprint(api.bp)
     app.blueprint(console.bp)
+    app.blueprint(verify_pages.bp)
     app.static("/helpdesk/static", str(PACKAGE_DIR / "static"), name="console_static")
     # The public page with the policy and the chat widget.
     app.blueprint(create_site_blueprint(site or SiteSettings()))

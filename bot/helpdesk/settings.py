@@ -47,6 +47,11 @@ class Settings:
     tracker_store_url: str = DEFAULT_TRACKER_STORE_URL
     # Conversations are deleted this many days after their last message.
     conversation_retention_days: int = DEFAULT_CONVERSATION_RETENTION_DAYS
+    # Where customers reach the site (the verification link in the code email).
+    public_url: str = "http://localhost:8000"
+    # Verification codes tried per client address and ticket, in a sliding window.
+    verification_limit: int = 10
+    verification_limit_window_seconds: float = 600.0
 
     @property
     def uses_development_secret(self) -> bool:
@@ -66,6 +71,7 @@ class Settings:
             mail_from=env_var.text(env, "HELPDESK_MAIL_FROM", cls.mail_from),
             mail_to=env_var.text(env, "HELPDESK_MAIL_TO", cls.mail_to),
             tracker_store_url=env_var.text(env, "TRACKER_STORE_URL", cls.tracker_store_url),
+            public_url=env_var.text(env, "HELPDESK_PUBLIC_URL", cls.public_url).rstrip("/"),
             conversation_retention_days=env_var.integer(
                 env, CONVERSATION_RETENTION_VARIABLE, cls.conversation_retention_days, minimum=1
             ),

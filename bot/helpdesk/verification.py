@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.contract import (
@@ -109,3 +110,16 @@ async def verify_code(
         reason = "locked" if change.ticket.verification_locked_at else outcome["reason"]
         raise VerificationRefused(reason, left)
     return change.ticket
+
+
+async def send_code(
+    tickets: TicketRepository,
+    reference: str,
+    secret_key: str,
+    actor: str,
+    send: Callable[[Ticket, str], Awaitable[None]],
+) -> Ticket:
+    """Issue a code (first or resent) and email it; the email's failure propagates."""
+    ticket, code = await issue_code(tickets, reference, secret_key, actor)
+    await send(ticket, code)
+    return ticket

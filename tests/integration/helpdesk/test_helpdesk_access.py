@@ -19,6 +19,8 @@ from tests.integration.helpdesk.conftest import (
 
 # (method, path) pairs anyone may call; everything else needs a caller the route trusts.
 PUBLIC_ROUTES = {
+    ("GET", "verify"),
+    ("POST", "verify"),
     ("GET", "api/v1/openapi.yaml"),
     ("POST", "api/v1/staff/sessions"),
     ("GET", "helpdesk/login"),
