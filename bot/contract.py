@@ -87,6 +87,14 @@ STATUS_LABELS: dict[Status, str] = {
     Status.REJECTED: "We could not carry out your request; we have written to you with the reasons",
     Status.WITHDRAWN: "Your request was withdrawn",
 }
+# In identity_check with a code emailed and not yet entered, or locked after wrong codes.
+WAITING_FOR_EMAIL_VERIFICATION_LABEL = (
+    "We are waiting for you to verify your email (with the code we emailed you)"
+)
+VERIFICATION_LOCKED_LABEL = (
+    "Verification is locked after three wrong codes; please contact the Personal Information "
+    "Protection Help Desk"
+)
 OPEN_STATUSES = frozenset({Status.NEW, Status.IDENTITY_CHECK, Status.IN_PROGRESS})
 CLOSED_STATUSES = tuple(status.value for status in Status if status not in OPEN_STATUSES)
 

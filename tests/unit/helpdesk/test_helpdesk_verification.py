@@ -105,3 +105,21 @@ def test_codes_are_bound_to_the_key_and_the_reference() -> None:
     assert verification.code_hash(SECRET, REFERENCE, "123456") != verification.code_hash(
         SECRET, "PR-2222-2222", "123456"
     )
+
+
+async def test_the_status_check_says_when_the_customer_must_verify(
+    tickets: FakeTicketRepository,
+) -> None:
+    from bot.helpdesk.documents import ticket_status
+
+    assert (
+        "verifying your identity"
+        in ticket_status(tickets.tickets[REFERENCE].ticket)["status_label"]
+    )
+    ticket, _ = await verification.issue_code(tickets, REFERENCE, SECRET, "system")
+    assert "waiting for you to verify your email" in ticket_status(ticket)["status_label"]
+    for _ in range(3):
+        with pytest.raises(VerificationRefused):
+            await verification.verify_code(tickets, limiter(), REFERENCE, "x", SECRET, "ip")
+    locked = tickets.tickets[REFERENCE].ticket
+    assert "contact the Personal Information" in ticket_status(locked)["status_label"]
