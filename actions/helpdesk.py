@@ -120,6 +120,10 @@ class HelpDeskClient(Protocol):
         `conversation_id` lets the help desk keep one lookup budget per conversation."""
         ...
 
+    async def erase_conversation(self, conversation_id: str) -> int:
+        """Delete this conversation from the tracker store; the number of events deleted."""
+        ...
+
 
 class _RetryableFailure(Exception):
     pass
@@ -203,6 +207,12 @@ class HttpHelpDeskClient:
             )
         except (KeyError, TypeError) as error:
             raise HelpDeskUnavailable(f"unexpected status body: {error!r}") from error
+
+    async def erase_conversation(self, conversation_id: str) -> int:
+        path = f"/api/v1/conversations/{quote(conversation_id, safe='')}"
+        body = await self._request("DELETE", path)
+        deleted = body.get("events_deleted")
+        return deleted if isinstance(deleted, int) else 0
 
     async def _request(
         self,

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.helpdesk import (
@@ -240,3 +240,27 @@ class ActionCancelRequest(Action):
         events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
         events += [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS + STATUS_FORM_SLOTS]
         return events
+
+
+class ActionDeleteConversation(Action):
+    """The customer asked to delete this chat: the help desk deletes it from the tracker store
+    (and once more a few seconds later, to catch this very turn), then the session restarts."""
+
+    def __init__(self, client_factory: ClientFactory | None = None) -> None:
+        self.client_factory: ClientFactory = client_factory or default_client
+
+    def name(self) -> str:
+        return "action_delete_conversation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            await self.client_factory().erase_conversation(tracker.sender_id)
+        except HelpDeskError as error:
+            logger.warning("could not delete a conversation: %s", error)
+            dispatcher.utter_message(response="utter_conversation_not_deleted")
+            return []
+        dispatcher.utter_message(response="utter_conversation_deleted")
+        # A fresh start: nothing typed so far is kept, and the bot waits for the customer.
+        return [ActiveLoop(None), Restarted(), FollowupAction("action_listen")]

@@ -89,6 +89,14 @@ STATUS_LABELS: dict[Status, str] = {
     Status.REJECTED: "We could not carry out your request; we have written to you with the reasons",
     Status.WITHDRAWN: "Your request was withdrawn",
 }
+# In identity_check with a code emailed and not yet entered, or locked after wrong codes.
+WAITING_FOR_EMAIL_VERIFICATION_LABEL = (
+    "We are waiting for you to verify your email (with the code we emailed you)"
+)
+VERIFICATION_LOCKED_LABEL = (
+    "Verification is locked after three wrong codes; please contact the Personal Information "
+    "Protection Help Desk"
+)
 OPEN_STATUSES = frozenset({Status.NEW, Status.IDENTITY_CHECK, Status.IN_PROGRESS})
 CLOSED_STATUSES = tuple(status.value for status in Status if status not in OPEN_STATUSES)
 
@@ -110,6 +118,16 @@ MAX_FIELD_LENGTHS: dict[str, int] = {
 }
 # The conversation excerpt sent with a chat ticket.
 EXCERPT_SENDERS = ("customer", "bot", "staff")
+# Chat conversations are deleted from the tracker store this many days after their last message
+# (CONVERSATION_RETENTION_DAYS): the help desk's purge applies it, the site's page states it.
+DEFAULT_CONVERSATION_RETENTION_DAYS = 30
+CONVERSATION_RETENTION_VARIABLE = "CONVERSATION_RETENTION_DAYS"
+
+# Identity verification of a chat request by a code sent to the requester's email address.
+VERIFICATION_CODE_DIGITS = 6
+VERIFICATION_VALID_HOURS = 24
+VERIFICATION_MAX_ATTEMPTS = 3
+
 MAX_EXCERPT_MESSAGES = 50
 MAX_EXCERPT_TEXT = 2000
 

@@ -8,7 +8,11 @@ SQLAlchemy URL such as `postgresql://postgres@127.0.0.1:5432/rasa`) and picks th
 - after which the bot ran a fallback action (`action_default_fallback`, `action_suggest_topics`).
 
 They are written, grouped under the intent the bot guessed, to a YAML NLU file (default
-reports/mined-nlu.yml). It is a draft: a trainer moves each message under the right intent and
+reports/mined-nlu.yml), with personal data taken out first: answers typed while a form asked for
+something (names, emails, details) are left out altogether, the values stored in personal slots
+are replaced wherever else they appear, and email addresses, phone numbers, request references
+and other long numbers become [email], [phone], [reference] and [number].
+It is a draft: a trainer moves each message under the right intent and
 then into data/nlu/ (training) or tests/nlu/ (held-out test). Button payloads are skipped.
 
     python -m scripts.mine_tracker [--db var/rasa-tracker.db | --db postgresql://...]
@@ -21,11 +25,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from bot.contract import REFERENCE_IN_TEXT
 
 DEFAULT_DB = "var/rasa-tracker.db"
 DEFAULT_THRESHOLD = 0.6
@@ -41,6 +48,28 @@ FALLBACK_ACTIONS = frozenset(
         "utter_out_of_scope",
     }
 )
+
+
+# Slots whose values are the customer's own details: never written out, wherever they appear.
+PERSONAL_SLOTS = frozenset(
+    {"requester_name", "email", "service", "details", "status_reference", "status_email"}
+)
+EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+PHONE_IN_TEXT = re.compile(r"(?<![\w])\+?\d[\d\s().\-]{6,}\d(?![\w])")
+LONG_NUMBER = re.compile(r"\b\d{5,}\b")
+MEMBERSHIP_ID = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9]{2,}-?[A-Z0-9]*\d[A-Z0-9-]{3,}\b")
+
+
+def redact(text: str, known_values: Iterable[str] = ()) -> str:
+    """`text` without email addresses, phone numbers, references, long numbers or identifiers,
+    nor any of `known_values` (what the customer gave the forms in this conversation)."""
+    for value in sorted({v for v in known_values if len(v.strip()) >= 3}, key=len, reverse=True):
+        text = re.sub(re.escape(value.strip()), "[redacted]", text, flags=re.IGNORECASE)
+    text = EMAIL_IN_TEXT.sub("[email]", text)
+    text = REFERENCE_IN_TEXT.sub("[reference]", text)
+    text = MEMBERSHIP_ID.sub("[number]", text)
+    text = PHONE_IN_TEXT.sub("[phone]", text)
+    return LONG_NUMBER.sub("[number]", text)
 
 
 @dataclass(frozen=True)
@@ -113,18 +142,31 @@ def find_misunderstood(
     threshold: float = DEFAULT_THRESHOLD,
     fallback_actions: frozenset[str] = FALLBACK_ACTIONS,
 ) -> list[Misunderstood]:
-    """User messages the bot probably got wrong, one entry per distinct text, first seen first."""
+    """User messages the bot probably got wrong, one entry per distinct text, first seen first.
+
+    Personal data is redacted (see `redact`), and a message typed while a form was asking for
+    something is a form answer: it is never kept."""
     found: dict[str, Misunderstood] = {}
     current: Misunderstood | None = None
     current_sender: str | None = None
-    for row in rows:
+    by_sender = _group(rows)
+    for row in (row for group in by_sender.values() for row in group):
         if row.sender_id != current_sender:
             current, current_sender = None, row.sender_id
+            personal = _personal_values(by_sender[row.sender_id])
+            asking: str | None = None
+        if row.type_name == "slot":
+            slot = json.loads(row.data)
+            if slot.get("name") == "requested_slot":
+                asking = slot.get("value")
+        elif row.type_name == "active_loop" and not json.loads(row.data).get("name"):
+            asking = None
         if row.type_name == "user":
             text, intent, confidence = _user_message(row)
-            if not text or text.startswith("/"):
+            if not text or text.startswith("/") or asking:
                 current = None
                 continue
+            text = redact(text, personal)
             current = Misunderstood(text, intent, confidence, first_seen=row.timestamp)
             if confidence is not None and confidence < threshold:
                 current.reasons.add(f"confidence {confidence:.2f} < {threshold:.2f}")
@@ -136,6 +178,24 @@ def find_misunderstood(
                 current.reasons.add(f"led to {row.action_name}")
     flagged = [entry for entry in found.values() if entry.reasons]
     return sorted(flagged, key=lambda entry: entry.first_seen)
+
+
+def _group(rows: Iterable[EventRow]) -> dict[str, list[EventRow]]:
+    groups: dict[str, list[EventRow]] = {}
+    for row in rows:
+        groups.setdefault(row.sender_id, []).append(row)
+    return groups
+
+
+def _personal_values(rows: Iterable[EventRow]) -> set[str]:
+    """What the customer gave the personal slots anywhere in this conversation."""
+    values: set[str] = set()
+    for row in rows:
+        if row.type_name == "slot":
+            slot = json.loads(row.data)
+            if slot.get("name") in PERSONAL_SLOTS and isinstance(slot.get("value"), str):
+                values.add(slot["value"])
+    return values
 
 
 def _remember(found: dict[str, Misunderstood], message: Misunderstood) -> None:

@@ -27,7 +27,16 @@ export HELPDESK_ENV=${HELPDESK_ENV:-development}
 # The secret Rasa sends to the action server (endpoints*.yml); a fresh one per run.
 ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')}
 export ACTION_SERVER_TOKEN
+# Databases and logs hold personal data: files this stack creates are its user's alone (0600).
+umask 077
 mkdir -p var
+# The help desk deletes conversations from Rasa's tracker store (retention, erasure): tell it
+# where that is. Production endpoints take it from the same TRACKER_DB_* variables as Rasa.
+if [ -z "${TRACKER_STORE_URL:-}" ] && [ -n "${TRACKER_DB_HOST:-}" ] && [ "$ENDPOINTS" != endpoints.yml ]; then
+    TRACKER_STORE_URL="postgresql://${TRACKER_DB_USER}:${TRACKER_DB_PASSWORD}@${TRACKER_DB_HOST}:${TRACKER_DB_PORT}/${TRACKER_DB_NAME}"
+fi
+export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///var/rasa-tracker.db}
+PURGE_INTERVAL_SECONDS=${PURGE_INTERVAL_SECONDS:-86400}
 
 case "$WORKERS" in
     '' | *[!0-9]* | 0) echo "WORKERS must be a whole number of at least 1, not '$WORKERS'." >&2; exit 2 ;;
@@ -75,6 +84,7 @@ if [ "$SMTP_HOST" = localhost ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2
     start smtp "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging
 fi
 start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT" --workers "$WORKERS"
+start purge bash -c "while true; do \"$BIN/helpdesk\" purge-conversations || echo 'purge failed'; sleep $PURGE_INTERVAL_SECONDS; done"
 # The action server (actions/server.py: rasa_sdk behind X-Action-Token) and Rasa each run
 # $WORKERS processes; Rasa reads SANIC_WORKERS (with a shared lock store).
 start actions "$BIN/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" --workers "$WORKERS"

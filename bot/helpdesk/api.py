@@ -11,12 +11,9 @@ from pathlib import Path
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.helpdesk import auth, documents, services, validation
+from bot.helpdesk import api_errors, auth, documents, services, validation
 from bot.helpdesk.auth import service_only, staff_api, staff_name
-from bot.helpdesk.errors import api_error
-from bot.helpdesk.models import TicketNotFound
-from bot.helpdesk.transitions import TransitionRefused
-from bot.helpdesk.validation import InvalidJson, ValidationFailed
+from bot.helpdesk.models import utcnow
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 SERVICE_ACTOR = "privacy-assistant"
@@ -56,6 +53,16 @@ async def ticket_status(request: Request, reference: str) -> HTTPResponse:
     return response.json(documents.ticket_status(ticket))
 
 
+@bp.delete("/conversations/<conversation_id:str>", name="erase_conversation")
+@service_only
+async def erase_conversation(request: Request, conversation_id: str) -> HTTPResponse:
+    """The customer asked the chat to delete it; again later for the turn Rasa saves after."""
+    conversations, now = request.app.ctx.conversations, utcnow()
+    deleted = await services.erase_conversation(conversations, conversation_id, now)
+    request.app.add_task(services.erase_conversation(conversations, conversation_id, now, 6.0))
+    return response.json({"conversation_id": conversation_id, "events_deleted": deleted})
+
+
 @bp.get("/tickets", name="list_tickets")
 @staff_api
 async def list_tickets(request: Request) -> HTTPResponse:
@@ -75,8 +82,9 @@ async def get_ticket(request: Request, reference: str) -> HTTPResponse:
 @staff_api
 async def change_status(request: Request, reference: str) -> HTTPResponse:
     status = validation.parse_status(validation.parse_json(request.body))
+    ctx = request.app.ctx
     ticket = await services.change_status(
-        request.app.ctx.tickets, reference, status, staff_name(request)
+        ctx.tickets, reference, status, staff_name(request), ctx.conversations
     )
     return response.json(documents.ticket_document(ticket))
 
@@ -120,24 +128,6 @@ async def staff_logout(request: Request) -> HTTPResponse:
     return resp
 
 
-# What each service exception becomes: status, message (None: the exception's own), fields.
-ERRORS: dict[type[Exception], tuple[int, str | None, dict[str, str] | None]] = {
-    InvalidJson: (400, None, None),
-    services.LoginRefused: (401, "Wrong username or password.", None),
-    TicketNotFound: (404, None, None),
-    services.NoMatchingTicket: (404, None, None),
-    TransitionRefused: (409, None, {"status": "not allowed from the current status"}),
-    services.IdempotencyConflict: (409, None, {"Idempotency-Key": "used for a different body"}),
-    services.TooManyLogins: (429, "Too many login attempts; please wait a few minutes.", None),
-}
-
-
-@bp.exception(*ERRORS, ValidationFailed, services.TooManyLookups, services.TooManyTickets)
+@bp.exception(*api_errors.HANDLED)
 async def to_api_error(request: Request, error: Exception) -> HTTPResponse:
-    if isinstance(error, ValidationFailed):
-        return api_error(422, error.summary, error.fields)
-    if isinstance(error, (services.TooManyLookups, services.TooManyTickets)):
-        retry_after = {"Retry-After": str(error.retry_after_seconds)}
-        return api_error(429, str(error), headers=retry_after)
-    status, message, fields = ERRORS[type(error)]
-    return api_error(status, message or str(error), fields)
+    return api_errors.render(error)

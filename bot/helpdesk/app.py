@@ -9,7 +9,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from sanic import Sanic
 
-from bot.helpdesk import api, console
+from bot.helpdesk import api, console, verify_pages
+from bot.helpdesk.conversations import ConversationStore, SqlConversationStore
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.errors import HelpdeskErrorHandler
 from bot.helpdesk.mail import notify_new_ticket, schedule_new_ticket_email, wait_for_pending_emails
@@ -35,11 +36,13 @@ def create_app(
     name: str = "helpdesk",
     tickets: TicketRepository | None = None,
     staff: StaffRepository | None = None,
+    conversations: ConversationStore | None = None,
 ) -> Sanic:
     """Build the help desk and the public site from their settings (local defaults if None).
 
     Nothing is read from the environment here: `helpdesk serve` reads it and passes it in.
-    Passing both repositories (unit tests) means no database engine.
+    Passing both repositories (unit tests) means no database engine, and no tracker store
+    unless `conversations` is given too.
     """
     settings = settings or Settings()
     app = Sanic(name, error_handler=HelpdeskErrorHandler())
@@ -47,6 +50,7 @@ def create_app(
     ctx = app.ctx
     ctx.settings = settings
     ctx.given_repositories = (tickets, staff) if tickets is not None and staff is not None else None
+    ctx.given_conversations = conversations
     ctx.templates = Environment(
         loader=FileSystemLoader(str(PACKAGE_DIR / "templates")), autoescape=True
     )
@@ -70,12 +74,19 @@ def create_app(
         by_client=RateLimit("login-client", settings.login_limit_per_client, login_window, storage),
         by_account=RateLimit("login-account", settings.login_limit, login_window, storage),
     )
+    ctx.verification_limiter = RateLimit(
+        "verification",
+        settings.verification_limit,
+        settings.verification_limit_window_seconds,
+        storage,
+    )
     ctx.background_tasks = set()
     ctx.notify = notify_new_ticket  # (settings, tickets, ticket); tests replace it
     ctx.notify_created = functools.partial(schedule_new_ticket_email, app)
 
     app.blueprint(api.bp)
     app.blueprint(console.bp)
+    app.blueprint(verify_pages.bp)
     app.static("/helpdesk/static", str(PACKAGE_DIR / "static"), name="console_static")
     # The public page with the policy and the chat widget.
     app.blueprint(create_site_blueprint(site or SiteSettings()))
@@ -90,14 +101,20 @@ async def open_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
     if app.ctx.given_repositories is not None:
         app.ctx.engine = None
         app.ctx.tickets, app.ctx.staff = app.ctx.given_repositories
+        app.ctx.conversations = app.ctx.given_conversations
         return
     engine = create_engine(app.ctx.settings.database_url)
     app.ctx.engine = engine
     app.ctx.tickets = SqlTicketRepository(engine)
     app.ctx.staff = SqlStaffRepository(engine)
+    app.ctx.conversations = app.ctx.given_conversations or SqlConversationStore.from_url(
+        app.ctx.settings.tracker_store_url
+    )
 
 
 async def close_database(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
     await wait_for_pending_emails(app, timeout=app.ctx.settings.mail_timeout_seconds + 2)
     if app.ctx.engine is not None:
         await app.ctx.engine.dispose()
+    if isinstance(app.ctx.conversations, SqlConversationStore):
+        await app.ctx.conversations.dispose()

@@ -12,8 +12,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.helpdesk import services
+from bot.helpdesk.conversations import SqlConversationStore
 from bot.helpdesk.db import create_engine, migrate
-from bot.helpdesk.repository import AlreadyStored, SqlStaffRepository
+from bot.helpdesk.repository import AlreadyStored, SqlStaffRepository, SqlTicketRepository
 from bot.helpdesk.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -38,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
         help="server processes sharing the port (each with its own database pool)",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser(
+        "purge-conversations",
+        help="delete chat conversations older than CONVERSATION_RETENTION_DAYS "
+        "(keeps those with a request in progress)",
+    )
     staff = commands.add_parser("create-staff", help="create a staff account for the console")
     staff.add_argument("--username", required=True)
     staff.add_argument(
@@ -74,6 +80,33 @@ async def _add_staff(database_url: str, username: str, password: str) -> None:
         await services.add_staff(SqlStaffRepository(engine), username, password)
     finally:
         await engine.dispose()
+
+
+async def _purge(settings: Settings) -> services.PurgeReport:
+    engine = create_engine(settings.database_url)
+    conversations = SqlConversationStore.from_url(settings.tracker_store_url)
+    try:
+        return await services.purge_conversations(
+            SqlTicketRepository(engine), conversations, settings.conversation_retention_days
+        )
+    finally:
+        await conversations.dispose()
+        await engine.dispose()
+
+
+def purge_conversations(settings: Settings) -> int:
+    """Apply the retention period to the tracker store and say what was deleted."""
+    migrate(settings.database_url)
+    report = asyncio.run(_purge(settings))
+    print(
+        f"Deleted {len(report.deleted)} conversation(s) ({report.events} events) with no "
+        f"message since {report.cutoff:%Y-%m-%d %H:%M} UTC "
+        f"(retention {settings.conversation_retention_days} days); "
+        f"kept {len(report.kept)} with a request in progress."
+    )
+    for sender_id, count in sorted(report.deleted.items()):
+        print(f"  deleted {sender_id}: {count} events")
+    return 0
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -143,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings.database_url)
         print("The help desk database is up to date.")
         return 0
+    if args.command == "purge-conversations":
+        return purge_conversations(settings)
     if args.command == "create-staff":
         return create_staff(settings, args.username, args.password_stdin)
     from bot.site.settings import SiteSettings  # the web app is only loaded to serve it

@@ -89,7 +89,8 @@ async def ticket(request: Request, reference: str) -> HTTPResponse:
 async def change_status(request: Request, reference: str) -> HTTPResponse:
     status = validation.parse_status({"status": request.form.get("status")})
     actor = auth.staff_name(request)
-    await services.change_status(request.app.ctx.tickets, reference, status, actor)
+    ctx = request.app.ctx
+    await services.change_status(ctx.tickets, reference, status, actor, ctx.conversations)
     return pages.ticket_redirect(reference)
 
 

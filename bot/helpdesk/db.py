@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# aiosqlite logs every statement with its parameters (names, emails, details) at DEBUG: keep
+# form answers out of the logs even when someone turns debugging on.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+PRIVATE_FILE_MODE = 0o600
 
 
 class DatabaseUrlError(ValueError):
@@ -53,10 +60,15 @@ def _render(parsed: Any, driver: str) -> str:
 
 
 def ensure_sqlite_directory(url: str) -> None:
-    """Create the folder of a SQLite file (`var/`) if it is missing."""
+    """Create the folder of a SQLite file (`var/`) if it is missing, and the file itself
+    readable by its owner only (mode 0600: it holds customers' personal data). SQLite gives its
+    -wal and -shm files the same permissions."""
     parsed = make_url(_normalised(url))
     if _backend(url) == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+        os.chmod(path, PRIVATE_FILE_MODE)
 
 
 def _use_immediate_transactions(engine: sa.engine.Engine) -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.contract import STATUS_LABELS
+from bot.contract import (
+    STATUS_LABELS,
+    VERIFICATION_LOCKED_LABEL,
+    WAITING_FOR_EMAIL_VERIFICATION_LABEL,
+    Status,
+)
 from bot.helpdesk.models import Note, Ticket, TicketDetail
 from bot.helpdesk.transitions import next_statuses
 
@@ -21,13 +26,22 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def customer_status_label(ticket: Ticket) -> str:
+    """The status in the customer's words, saying when they are the ones to act."""
+    if ticket.status is Status.IDENTITY_CHECK and ticket.verification_state == "pending":
+        return WAITING_FOR_EMAIL_VERIFICATION_LABEL
+    if ticket.status is Status.IDENTITY_CHECK and ticket.verification_state == "locked":
+        return VERIFICATION_LOCKED_LABEL
+    return STATUS_LABELS[ticket.status]
+
+
 def ticket_status(ticket: Ticket) -> dict[str, Any]:
     """What a customer may learn about their ticket (through the bot)."""
     return {
         "reference": ticket.reference,
         "type": ticket.type.value,
         "status": ticket.status.value,
-        "status_label": STATUS_LABELS[ticket.status],
+        "status_label": customer_status_label(ticket),
         "created_at": ticket.created_at.isoformat(),
         "updated_at": ticket.updated_at.isoformat(),
         "due_at": ticket.due_at.isoformat(),

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 from sanic import Sanic
 
+from bot.contract import VERIFICATION_VALID_HOURS
 from bot.helpdesk import services
 from bot.helpdesk.models import TYPE_LABELS, Ticket
 from bot.helpdesk.repository import TicketRepository
@@ -37,6 +38,45 @@ def new_ticket_message(settings: Settings, ticket: Ticket) -> EmailMessage:
         )
     )
     return message
+
+
+def verification_message(settings: Settings, ticket: Ticket, code: str) -> EmailMessage:
+    """To the requester: what was asked, the code, where to enter it, and what to do if it was
+    not them. No other personal data."""
+    label = TYPE_LABELS[ticket.type].lower()
+    link = f"{settings.public_url}/verify?reference={ticket.reference}"
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = ticket.email
+    message["Subject"] = f"Your verification code for request {ticket.reference}"
+    message.set_content(
+        "\n".join(
+            (
+                "Someone asked the CASIO privacy assistant to open a request with this email "
+                f"address: {label} ({ticket.reference}).",
+                "",
+                f"Your verification code: {code}",
+                "",
+                "Type it in the chat, or enter it on this page together with the reference:",
+                link,
+                "",
+                f"The code is valid for {VERIFICATION_VALID_HOURS} hours. The Personal Information "
+                "Protection Help Desk starts on the request once it is verified.",
+                "",
+                "If this was not you, ignore this email: without the code nothing happens, and "
+                "the request is not acted on.",
+            )
+        )
+    )
+    return message
+
+
+async def send_verification_email(settings: Settings, ticket: Ticket, code: str) -> None:
+    """Send the code in a worker thread; raises on failure (the caller says so)."""
+    message = verification_message(settings, ticket, code)
+    await asyncio.wait_for(
+        asyncio.to_thread(_send, settings, message), timeout=settings.mail_timeout_seconds + 1
+    )
 
 
 def _send(settings: Settings, message: EmailMessage) -> None:

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot.contract import OPEN_STATUSES, REQUEST_TYPE_TITLES, Origin, RequestType, Status
+from bot.contract import (
+    OPEN_STATUSES,
+    REQUEST_TYPE_TITLES,
+    VERIFICATION_MAX_ATTEMPTS,
+    Origin,
+    RequestType,
+    Status,
+)
 from bot.helpdesk.transitions import check_transition
 
 SYSTEM_ACTOR = "system"
@@ -76,6 +83,11 @@ class Ticket:
     conversation_excerpt: tuple[ExcerptMessage, ...] = ()
     assignee: str | None = None
     notified_at: datetime | None = None
+    verification_code_hash: str | None = None  # HMAC of the emailed code; never shown
+    verification_expires_at: datetime | None = None
+    verification_attempts: int = 0
+    verified_at: datetime | None = None
+    verification_locked_at: datetime | None = None
 
     @classmethod
     def open(cls, new: NewTicket, reference: str, now: datetime, due_days: int) -> Ticket:
@@ -122,6 +134,74 @@ class Ticket:
             note=Note(actor, text, now),
         )
 
+    @property
+    def erases_its_conversation(self) -> bool:
+        """A completed erasure request covers the chat it was opened in, too."""
+        return (
+            self.type is RequestType.ERASURE
+            and self.status is Status.COMPLETED
+            and bool(self.conversation_id)
+        )
+
+    def conversation_erased(self, events: int, actor: str, now: datetime) -> Change:
+        """The chat is gone from the tracker store: the excerpt becomes a dated note."""
+        note = ExcerptMessage("system", erased_note(now), now.isoformat())
+        return Change(
+            replace(self, conversation_excerpt=(note,), updated_at=now),
+            AuditEntry(actor, "conversation_erased", {"events_deleted": events}, now),
+        )
+
+    @property
+    def verification_state(self) -> str:
+        """For staff: not_requested, pending, verified or locked (never the code)."""
+        if self.verified_at is not None:
+            return "verified"
+        if self.verification_locked_at is not None:
+            return "locked"
+        return "pending" if self.verification_code_hash else "not_requested"
+
+    def verification_issued(
+        self, code_hash: str, expires_at: datetime, actor: str, now: datetime
+    ) -> Change:
+        """A new code (first or resent): earlier codes stop working, attempts start again."""
+        return Change(
+            replace(
+                self, verification_code_hash=code_hash, verification_expires_at=expires_at,
+                verification_attempts=0, verification_locked_at=None, updated_at=now,
+            ),
+            AuditEntry(
+                actor, "verification_code_sent", {"expires_at": expires_at.isoformat()}, now
+            ),
+        )  # fmt: skip
+
+    def verification_tried(self, outcome: str, now: datetime) -> Change:
+        """Record one attempt: `verified` moves the request to staff (status new); `wrong`
+        counts, and the last allowed wrong attempt locks verification; `expired` and `locked`
+        change nothing but the audit trail."""
+        if outcome == "verified":
+            moved = {"from": self.status.value, "to": Status.NEW.value}
+            return Change(
+                replace(
+                    self, status=Status.NEW, verified_at=now, verification_code_hash=None,
+                    verification_expires_at=None, updated_at=now,
+                ),
+                AuditEntry(SYSTEM_ACTOR, "identity_verified", moved, now),
+            )  # fmt: skip
+        if outcome == "wrong":
+            attempts = self.verification_attempts + 1
+            locked = attempts >= VERIFICATION_MAX_ATTEMPTS
+            return Change(
+                replace(
+                    self, verification_attempts=attempts,
+                    verification_locked_at=now if locked else None, updated_at=now,
+                ),
+                AuditEntry(
+                    SYSTEM_ACTOR, "verification_locked" if locked else "verification_failed",
+                    {"attempts": attempts}, now,
+                ),
+            )  # fmt: skip
+        return Change(self, AuditEntry(SYSTEM_ACTOR, f"verification_{outcome}", {}, now))
+
     def notified(self, sent: bool, detail: str, now: datetime) -> Change:
         """The outcome of the new-ticket email, recorded by the system."""
         action = "notification_sent" if sent else "notification_failed"
@@ -129,6 +209,10 @@ class Ticket:
             replace(self, notified_at=now) if sent else self,
             AuditEntry(SYSTEM_ACTOR, action, {"detail": detail}, now),
         )
+
+
+def erased_note(now: datetime) -> str:
+    return f"conversation erased on {now.date().isoformat()}"
 
 
 @dataclass(frozen=True)

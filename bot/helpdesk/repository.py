@@ -68,6 +68,9 @@ class TicketRepository(Protocol):
     async def update(self, reference: str, decide: Decide) -> Change:
         """Store `decide(current ticket)`, atomically; TicketNotFound if there is none."""
 
+    async def open_conversation_ids(self) -> set[str]:
+        """The conversations that open tickets came from (a request still in progress)."""
+
 
 class StaffRepository(Protocol):
     async def add(self, username: str, password_hash: str, created_at: datetime) -> StaffUser: ...
@@ -105,7 +108,16 @@ def _ticket_from_row(row: Any) -> Ticket:
         ),
         assignee=row.assignee,
         notified_at=_aware(row.notified_at) if row.notified_at else None,
+        verification_code_hash=row.verification_code_hash,
+        verification_expires_at=_maybe_aware(row.verification_expires_at),
+        verification_attempts=row.verification_attempts or 0,
+        verified_at=_maybe_aware(row.verified_at),
+        verification_locked_at=_maybe_aware(row.verification_locked_at),
     )  # fmt: skip
+
+
+def _maybe_aware(value: datetime | None) -> datetime | None:
+    return _aware(value) if value is not None else None
 
 
 def _ticket_values(ticket: Ticket) -> dict[str, Any]:
@@ -119,6 +131,11 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "assignee": ticket.assignee, "created_at": ticket.created_at,
         "updated_at": ticket.updated_at, "due_at": ticket.due_at,
         "notified_at": ticket.notified_at,
+        "verification_code_hash": ticket.verification_code_hash,
+        "verification_expires_at": ticket.verification_expires_at,
+        "verification_attempts": ticket.verification_attempts,
+        "verified_at": ticket.verified_at,
+        "verification_locked_at": ticket.verification_locked_at,
     }  # fmt: skip
 
 
@@ -196,6 +213,14 @@ class SqlTicketRepository:
             query = query.where(t.c.due_at < now, t.c.status.in_([s.value for s in OPEN_STATUSES]))
         async with self._engine.connect() as conn:
             return [_ticket_from_row(row) for row in await conn.execute(query)]
+
+    async def open_conversation_ids(self) -> set[str]:
+        t = tables.tickets
+        query = sa.select(t.c.conversation_id).where(
+            t.c.status.in_([s.value for s in OPEN_STATUSES]), t.c.conversation_id.is_not(None)
+        )
+        async with self._engine.connect() as conn:
+            return {row.conversation_id for row in await conn.execute(query)}
 
     async def update(self, reference: str, decide: Decide) -> Change:
         t = tables.tickets

@@ -9,6 +9,7 @@ exceptions to its own responses in one place.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -16,10 +17,11 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.contract import parse_reference
+from bot.helpdesk.conversations import ConversationStore
 from bot.helpdesk.models import (
     CreatedTicket,
     Note,
@@ -232,12 +234,82 @@ async def export(tickets: TicketRepository, filters: TicketFilter) -> str:
 
 
 async def change_status(
-    tickets: TicketRepository, reference: str, status: Status, actor: str
+    tickets: TicketRepository,
+    reference: str,
+    status: Status,
+    actor: str,
+    conversations: ConversationStore | None = None,
 ) -> Ticket:
-    """Move a ticket along the workflow (TransitionRefused if the workflow does not allow it)."""
+    """Move a ticket along the workflow (TransitionRefused if the workflow does not allow it).
+
+    Completing an erasure request also erases the chat it was opened in: its events leave the
+    tracker store and the ticket's excerpt becomes "conversation erased on <date>", recorded
+    in the audit trail."""
     now = utcnow()
     change = await tickets.update(reference, lambda ticket: ticket.moved_to(status, actor, now))
-    return change.ticket
+    ticket = change.ticket
+    if conversations is not None and ticket.erases_its_conversation:
+        assert ticket.conversation_id is not None
+        deleted = await conversations.delete(ticket.conversation_id)
+        erased = await tickets.update(
+            reference, lambda current: current.conversation_erased(deleted, actor, utcnow())
+        )
+        ticket = erased.ticket
+    return ticket
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What a retention run did: the conversations deleted and those kept for open requests."""
+
+    cutoff: datetime
+    deleted: dict[str, int]  # conversation id -> events deleted
+    kept: list[str]
+
+    @property
+    def events(self) -> int:
+        return sum(self.deleted.values())
+
+
+async def purge_conversations(
+    tickets: TicketRepository,
+    conversations: ConversationStore,
+    retention_days: int,
+    now: datetime | None = None,
+) -> PurgeReport:
+    """Delete conversations last active more than `retention_days` ago, except those with a
+    request in progress: a form still running, or an open ticket opened from them. Running it
+    again deletes nothing more."""
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    stale = await conversations.inactive_since(cutoff.timestamp())
+    in_progress = await tickets.open_conversation_ids()
+    in_progress |= await conversations.with_active_form(stale)
+    deleted: dict[str, int] = {}
+    kept: list[str] = []
+    for sender_id in stale:
+        if sender_id in in_progress:
+            kept.append(sender_id)
+            continue
+        # Only events older than the cutoff: a customer who came back since keeps the new ones.
+        deleted[sender_id] = await conversations.delete(sender_id, up_to=cutoff.timestamp())
+    return PurgeReport(cutoff, deleted, kept)
+
+
+ERASE_GRACE_SECONDS = 5.0
+
+
+async def erase_conversation(
+    conversations: ConversationStore,
+    sender_id: str,
+    now: datetime | None = None,
+    after_seconds: float = 0.0,
+) -> int:
+    """The customer asked the chat to delete their conversation: delete its events up to a few
+    seconds from `now` (Rasa writes the reply to this very turn just after the request, so
+    the API runs this a second time `after_seconds` later)."""
+    await asyncio.sleep(after_seconds)
+    up_to = (now or utcnow()).timestamp() + ERASE_GRACE_SECONDS
+    return await conversations.delete(sender_id, up_to=up_to)
 
 
 async def assign(

@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot import settings_env as env_var
-from bot.contract import DEVELOPMENT_SERVICE_TOKEN
+from bot.contract import (
+    CONVERSATION_RETENTION_VARIABLE,
+    DEFAULT_CONVERSATION_RETENTION_DAYS,
+    DEVELOPMENT_SERVICE_TOKEN,
+)
+from bot.helpdesk.conversations import DEFAULT_TRACKER_STORE_URL
 from bot.settings_env import SettingsError as SettingsError
 
 DEVELOPMENT_SECRET_KEY = "development-only-helpdesk-secret-key-change-me"
@@ -45,6 +50,15 @@ class Settings:
     session_idle_minutes: int = 30
     # Rate limits in Redis (shared by every worker) when set, in memory otherwise.
     redis_url: str | None = None
+    # Rasa's SQL tracker store, where the chat's conversations are (retention and erasure).
+    tracker_store_url: str = DEFAULT_TRACKER_STORE_URL
+    # Conversations are deleted this many days after their last message.
+    conversation_retention_days: int = DEFAULT_CONVERSATION_RETENTION_DAYS
+    # Where customers reach the site (the verification link in the code email).
+    public_url: str = "http://localhost:8000"
+    # Verification codes tried per client address and ticket, in a sliding window.
+    verification_limit: int = 10
+    verification_limit_window_seconds: float = 600.0
 
     @property
     def uses_development_secret(self) -> bool:
@@ -79,6 +93,11 @@ class Settings:
                 env, "HELPDESK_SESSION_IDLE_MINUTES", 30, minimum=1
             ),
             redis_url=env_var.text(env, "REDIS_URL", "") or None,
+            tracker_store_url=env_var.text(env, "TRACKER_STORE_URL", cls.tracker_store_url),
+            public_url=env_var.text(env, "HELPDESK_PUBLIC_URL", cls.public_url).rstrip("/"),
+            conversation_retention_days=env_var.integer(
+                env, CONVERSATION_RETENTION_VARIABLE, cls.conversation_retention_days, minimum=1
+            ),
         )
         if not env_var.is_development(env) and not settings.secure_cookies:
             raise SettingsError(

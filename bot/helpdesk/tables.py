@@ -36,6 +36,12 @@ tickets = sa.Table(
     sa.Column("updated_at", TZ, nullable=False),
     sa.Column("due_at", TZ, nullable=False, index=True),
     sa.Column("notified_at", TZ, nullable=True),
+    # Identity verification by emailed code: only an HMAC of the code is stored.
+    sa.Column("verification_code_hash", sa.String(64), nullable=True),
+    sa.Column("verification_expires_at", TZ, nullable=True),
+    sa.Column("verification_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("verified_at", TZ, nullable=True),
+    sa.Column("verification_locked_at", TZ, nullable=True),
 )
 
 ticket_notes = sa.Table(

@@ -45,6 +45,7 @@ def render_page(settings: SiteSettings, assets: dict[str, Asset]) -> str:
         sections=policy.sections,
         rasa_webhook_url=settings.rasa_webhook_url,
         max_message_length=settings.max_message_length,
+        retention_days=settings.conversation_retention_days,
         asset_urls={name: asset.url for name, asset in assets.items()},
     )
 

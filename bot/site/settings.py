@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from bot import settings_env as env_var
 from bot.chat.limits import DEFAULT_MAX_MESSAGE_LENGTH, ChatLimits
+from bot.contract import CONVERSATION_RETENTION_VARIABLE, DEFAULT_CONVERSATION_RETENTION_DAYS
 from bot.settings_env import SettingsError
 
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -44,6 +45,8 @@ class SiteSettings:
     max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH
     policy_path: Path = POLICY_DIR / "privacy-policy.md"
     sections_path: Path = POLICY_DIR / "sections.yml"
+    # Stated on the page; the help desk's purge deletes conversations after the same period.
+    conversation_retention_days: int = DEFAULT_CONVERSATION_RETENTION_DAYS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rasa_url", _checked_rasa_url(self.rasa_url))
@@ -70,4 +73,7 @@ class SiteSettings:
             max_message_length=ChatLimits.from_env(env).max_message_length,
             policy_path=policy_dir / "privacy-policy.md",
             sections_path=policy_dir / "sections.yml",
+            conversation_retention_days=env_var.integer(
+                env, CONVERSATION_RETENTION_VARIABLE, DEFAULT_CONVERSATION_RETENTION_DAYS, minimum=1
+            ),
         )

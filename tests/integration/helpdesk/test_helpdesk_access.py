@@ -19,6 +19,8 @@ from tests.integration.helpdesk.conftest import (
 
 # (method, path) pairs anyone may call; everything else needs a caller the route trusts.
 PUBLIC_ROUTES = {
+    ("GET", "verify"),
+    ("POST", "verify"),
     ("GET", "api/v1/openapi.yaml"),
     ("POST", "api/v1/staff/sessions"),
     ("GET", "helpdesk/login"),
@@ -35,6 +37,7 @@ PUBLIC_ROUTES = {
 SERVICE_ROUTES = {
     ("POST", "api/v1/tickets"),
     ("POST", "api/v1/tickets/<reference:str>/status"),
+    ("DELETE", "api/v1/conversations/<conversation_id:str>"),
 }
 
 

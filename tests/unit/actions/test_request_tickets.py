@@ -25,6 +25,7 @@ from actions.slots import NO_SERVICE, REQUEST_FORM_SLOTS
 from actions.tickets import (
     ActionCancelRequest,
     ActionCheckRequestStatus,
+    ActionDeleteConversation,
     ActionSubmitPrivacyRequest,
     conversation_excerpt,
     default_client,
@@ -46,6 +47,7 @@ class FakeHelpDesk:
     calls: list[tuple[TicketRequest, str]] = field(default_factory=list)
     statuses: dict[tuple[str, str], TicketStatus] = field(default_factory=dict)
     status_calls: list[tuple[str, str]] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
 
     async def open_ticket(self, request: TicketRequest, idempotency_key: str) -> OpenedTicket:
         self.calls.append((request, idempotency_key))
@@ -77,6 +79,12 @@ class FakeHelpDesk:
             return self.statuses[(reference, email.lower())]
         except KeyError:
             raise TicketNotFound(404, "not_found", "No such ticket.") from None
+
+    async def erase_conversation(self, conversation_id: str) -> int:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.erased.append(conversation_id)
+        return 7
 
 
 @pytest.fixture(scope="module")
@@ -464,3 +472,46 @@ async def test_cancel_stops_the_form_and_forgets_everything_typed(domain: dict[s
     for slot in ["requester_name", "email", "details", "status_reference", "status_email"]:
         assert SlotSet(slot, None) in events
     assert texts(dispatcher) == response_text("utter_request_cancelled")
+
+
+async def test_delete_conversation_erases_this_chat_then_restarts(domain: dict[str, Any]) -> None:
+    helpdesk = FakeHelpDesk()
+    dispatcher = CollectingDispatcher()
+    action = ActionDeleteConversation(lambda: helpdesk)
+    events = await action.run(dispatcher, request_tracker(sender_id="chat-42"), domain)
+    assert helpdesk.erased == ["chat-42"]
+    assert texts(dispatcher) == response_text("utter_conversation_deleted")
+    assert [event["event"] for event in events] == ["active_loop", "restart", "followup"]
+    assert events[-1]["name"] == "action_listen"
+
+
+async def test_delete_conversation_says_so_when_the_help_desk_is_down(
+    domain: dict[str, Any],
+) -> None:
+    helpdesk = FakeHelpDesk(failures=[HelpDeskUnavailable("connection refused")])
+    dispatcher = CollectingDispatcher()
+    events = await ActionDeleteConversation(lambda: helpdesk).run(
+        dispatcher, request_tracker(), domain
+    )
+    assert events == [] and helpdesk.erased == []
+    assert texts(dispatcher) == response_text("utter_conversation_not_deleted")
+
+
+@pytest.mark.parametrize(
+    "failures",
+    [
+        [],
+        [HelpDeskRejected(422, "invalid", "Some fields are not valid.", {"email": "invalid"})],
+        [HelpDeskUnavailable("connection refused")],
+    ],
+)
+async def test_a_submission_logs_no_form_answers(
+    domain: dict[str, Any], caplog: pytest.LogCaptureFixture, failures: list[HelpDeskError]
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    await submit(FakeHelpDesk(failures=list(failures)), request_tracker(), domain)
+    logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records).lower()
+    for answer in ("jane doe", "jane@example.com", "please delete my account"):
+        assert answer not in logged

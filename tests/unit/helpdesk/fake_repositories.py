@@ -62,6 +62,13 @@ class FakeTicketRepository:
         detail.audit.append(change.audit)
         return change
 
+    async def open_conversation_ids(self) -> set[str]:
+        return {
+            d.ticket.conversation_id
+            for d in self.tickets.values()
+            if d.ticket.is_open and d.ticket.conversation_id
+        }
+
 
 class FakeStaffRepository:
     """Staff accounts and sessions in memory; password hashes are whatever the test stores."""

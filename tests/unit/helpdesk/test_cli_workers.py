@@ -8,6 +8,7 @@ import pytest
 
 from bot.helpdesk import cli
 from bot.helpdesk.settings import Settings
+from bot.site.settings import SiteSettings
 
 
 def test_serve_passes_the_number_of_workers_to_sanic(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,7 +20,7 @@ def test_serve_passes_the_number_of_workers_to_sanic(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(cli, "migrate", lambda url: None)
     monkeypatch.setattr(cli, "_count_staff", _one_staff)
-    monkeypatch.setattr("bot.helpdesk.app.create_app", lambda settings: FakeApp())
+    monkeypatch.setattr("bot.helpdesk.app.create_app", lambda settings, site: FakeApp())
     assert cli.main(["serve", "--port", "8123", "--workers", "3"]) == 0
     assert ran["workers"] == 3 and ran["port"] == 8123
 
@@ -29,4 +30,4 @@ async def _one_staff(database_url: str) -> int:
 
 
 def test_serve_refuses_zero_workers() -> None:
-    assert cli.serve(Settings(), "127.0.0.1", 8000, workers=0) == 2
+    assert cli.serve(Settings(), SiteSettings(), "127.0.0.1", 8000, workers=0) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -44,7 +45,7 @@ def test_the_email_names_the_ticket_but_not_the_customer() -> None:
 def test_every_api_route_is_documented() -> None:
     app = create_app(Settings())
     documented = {
-        (method.upper(), "api/v1" + path.replace("{reference}", "<reference:str>"))
+        (method.upper(), "api/v1" + re.sub(r"\{(\w+)\}", r"<\1:str>", path))
         for path, operations in yaml.safe_load(OPENAPI_PATH.read_text())["paths"].items()
         for method in operations
         if method != "parameters"

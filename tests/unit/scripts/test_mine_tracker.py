@@ -120,3 +120,50 @@ async def test_cli_writes_the_draft(tmp_path: Path, capsys: Any) -> None:
 
     assert "- hmm what" in out.read_text()
     assert "1 messages to review" in capsys.readouterr().out
+
+
+async def test_the_draft_holds_no_personal_data_from_the_store(tmp_path: Path) -> None:
+    """Form answers are left out, and names, emails, phone numbers and references given
+    anywhere else are redacted before anything is written."""
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+
+    db = tmp_path / "rasa-tracker.db"
+    personal = [
+        "Erin Example", "erin@example.com", "+81 90 1234 5678", "PR-7KQ2-M9XD",
+        "my old camera account from 2019", "CM-20481234",
+    ]  # fmt: skip
+    await _store(
+        db,
+        {
+            "erin": [
+                _user("please delete my data", "request_erasure", 0.95, 1.0),
+                ActiveLoop("privacy_request_form", timestamp=1.5),
+                SlotSet("requested_slot", "requester_name", timestamp=1.6),
+                _user("Erin Example", "inform", 0.3, 2.0),
+                SlotSet("requester_name", "Erin Example", timestamp=2.1),
+                SlotSet("requested_slot", "email", timestamp=2.2),
+                _user("erin@example.com", "inform", 0.2, 3.0),
+                SlotSet("email", "erin@example.com", timestamp=3.1),
+                SlotSet("requested_slot", "details", timestamp=3.2),
+                _user("my old camera account from 2019", "nlu_fallback", 0.2, 4.0),
+                SlotSet("details", "my old camera account from 2019", timestamp=4.1),
+                SlotSet("requested_slot", None, timestamp=4.2),
+                ActiveLoop(None, timestamp=4.3),
+                _user(
+                    "hm, Erin Example here again, call +81 90 1234 5678 about PR-7KQ2-M9XD",
+                    "faq",
+                    0.3,
+                    5.0,
+                ),  # fmt: skip
+                _user("write to ERIN@example.com, member CM-20481234", "nlu_fallback", 0.2, 6.0),
+            ]
+        },
+    )
+    out = tmp_path / "mined.yml"
+    assert mine_tracker.main(["--db", str(db), "--out", str(out)]) == 0
+    draft = out.read_text(encoding="utf-8")
+    for value in personal:
+        assert value.lower() not in draft.lower(), value
+    assert "Erin" not in draft and "1234" not in draft
+    assert "[redacted] here again, call [phone] about [reference]" in draft
+    assert "write to [redacted], member [number]" in draft

@@ -125,8 +125,9 @@ async def test_the_storage_notice_says_what_the_chat_keeps_and_for_how_long() ->
     assert "improve the assistant" in text
     assert "local storage" in text and "Start over" in text
     assert "Personal Information Protection Help Desk as a ticket" in text
-    assert "does not set a retention period" in text
-    assert "ask the Help Desk to delete them" in text
+    assert "deleted automatically 30 days after its last message" in text
+    assert "delete this conversation" in text
+    assert "request the deletion of your data" in text
     assert page.with_attribute("data-testid", "chat-panel-notice"), "a short notice in the panel"
 
 
@@ -209,3 +210,21 @@ async def test_head_requests_are_answered() -> None:
     _, response = await make_app().asgi_client.head("/")
 
     assert response.status == 200
+
+
+async def test_the_retention_stated_on_the_page_is_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page and the purge read the same variable: what the page says is what happens."""
+    from bot.helpdesk.settings import Settings
+
+    environment = {"CONVERSATION_RETENTION_DAYS": "45", "RASA_URL": "http://rasa.test:5005"}
+    purge = Settings.from_env(environment).conversation_retention_days
+    _, page = await fetch_page(make_app(SiteSettings.from_env(environment)))
+    assert purge == 45
+    assert f"deleted automatically {purge} days after its last message" in page.text
+    assert f"deleted {purge} days after your last message" in page.text
+
+    _, default_page = await fetch_page(make_app(SiteSettings.from_env({})))
+    default = Settings.from_env({}).conversation_retention_days
+    assert f"deleted automatically {default} days after its last message" in default_page.text
