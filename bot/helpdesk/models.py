@@ -122,6 +122,10 @@ class Ticket:
             note=Note(actor, text, now),
         )
 
+    def read(self, actor: str, action: str, detail: dict[str, Any], now: datetime) -> Change:
+        """A read of personal data (a view, an export): audited, the ticket unchanged."""
+        return Change(self, AuditEntry(actor, action, detail, now))
+
     def notified(self, sent: bool, detail: str, now: datetime) -> Change:
         """The outcome of the new-ticket email, recorded by the system."""
         action = "notification_sent" if sent else "notification_failed"
