@@ -10,6 +10,7 @@ exceptions to its own responses in one place.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -18,6 +19,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.contract import parse_reference
@@ -304,6 +306,41 @@ async def record_notification(
 ) -> None:
     now = utcnow()
     await tickets.update(reference, lambda ticket: ticket.notified(sent, detail, now))
+
+
+MIN_PASSWORD_LENGTH = 12
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "common-passwords.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new staff password is refused, or None: too short, or on the shipped list."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password needs at least {MIN_PASSWORD_LENGTH} characters."
+    if password.strip().lower() in _common_passwords():
+        return "This password is on the list of common or breached passwords; choose another."
+    return None
+
+
+async def reset_password(staff: StaffRepository, username: str, password: str) -> bool:
+    """A new password for `username`, closing all their sessions; False if no such account."""
+    changed = await staff.set_password_hash(username, await hash_password_async(password))
+    if changed:
+        await staff.close_sessions_of(username)
+        event("password_reset", staff=username)
+    return changed
+
+
+async def revoke_sessions(staff: StaffRepository, username: str) -> int:
+    """Close every session of `username` (a lost laptop, a leaving colleague)."""
+    closed = await staff.close_sessions_of(username)
+    event("sessions_revoked", staff=username, sessions=closed)
+    return closed
 
 
 async def add_staff(staff: StaffRepository, username: str, password: str) -> StaffUser:
