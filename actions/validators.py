@@ -8,6 +8,7 @@ import re
 from bot.contract import (
     EMAIL_PATTERN,
     MAX_DETAILS_LENGTH,
+    MAX_EMAIL_LENGTH,  # noqa: F401 - re-exported: the bot's limits are the contract's
     MAX_NAME_LENGTH,
     MAX_SERVICE_LENGTH,
     MIN_DETAILS_LENGTH,

@@ -83,6 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("report_dir", type=Path)
     parser.add_argument("--min-intent-f1", type=float, default=0.95)
     parser.add_argument("--min-response-accuracy", type=float, default=0.95)
+    parser.add_argument(
+        "--diagnostic",
+        action="store_true",
+        help="report against the floors but never fail (the end-to-end gates are the gates)",
+    )
     args = parser.parse_args(argv)
     try:
         results = evaluate_reports(args.report_dir, args.min_intent_f1, args.min_response_accuracy)
@@ -91,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for result in results:
         print(result.describe())
+    if args.diagnostic:
+        return 0
     return 0 if all(result.passed for result in results) else 1
 
 

@@ -74,7 +74,9 @@ async def list_tickets(request: Request) -> HTTPResponse:
 @bp.get("/tickets/<reference:str>", name="get_ticket")
 @staff_api
 async def get_ticket(request: Request, reference: str) -> HTTPResponse:
-    detail = await services.ticket_detail(request.app.ctx.tickets, reference)
+    detail = await services.ticket_detail(
+        request.app.ctx.tickets, reference, staff_name(request), via="api"
+    )
     return response.json(documents.detail_document(detail))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from sanic import Sanic
 
-from bot.helpdesk import api, console, verify_pages
+from bot.helpdesk import api, console, security, verify_pages
 from bot.helpdesk.conversations import ConversationStore, SqlConversationStore
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.errors import HelpdeskErrorHandler
@@ -91,6 +91,7 @@ def create_app(
     # The public page with the policy and the chat widget.
     app.blueprint(create_site_blueprint(site or SiteSettings()))
 
+    app.register_middleware(security.on_response, "response")
     app.register_listener(open_database, "before_server_start")
     app.register_listener(close_database, "after_server_stop")
     return app

@@ -22,6 +22,7 @@ SESSION_COOKIE = "helpdesk_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_PATH = "/helpdesk/login"
+COOKIE_PATH = "/helpdesk"  # console cookies are never sent to the public site or the API
 
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
@@ -139,7 +140,7 @@ def set_cookie(
     cookie = resp.cookies[name]
     cookie["httponly"] = True
     cookie["samesite"] = "Lax"
-    cookie["path"] = "/"
+    cookie["path"] = COOKIE_PATH
     if secure:
         cookie["secure"] = True
     if max_age is not None:

@@ -1,5 +1,5 @@
-"""`helpdesk serve | migrate | create-staff | gen-secrets`: run, upgrade and administer the
-help desk."""
+"""`helpdesk serve | migrate | create-staff | reset-password | revoke-sessions | gen-secrets`:
+run, upgrade and administer the help desk."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import getpass
 import re
 import secrets
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.helpdesk import services
 from bot.helpdesk.conversations import SqlConversationStore
@@ -20,8 +21,9 @@ from bot.helpdesk.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from bot.site.settings import SiteSettings
 
+T = TypeVar("T")
+
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")
-MIN_PASSWORD_LENGTH = 10
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    reset = commands.add_parser(
+        "reset-password", help="set a new password for a staff account and close its sessions"
+    )
+    reset.add_argument("--username", required=True)
+    reset.add_argument("--password-stdin", action="store_true")
+    revoke = commands.add_parser("revoke-sessions", help="close every session of a staff account")
+    revoke.add_argument("--username", required=True)
     commands.add_parser(
         "gen-secrets", help="print fresh secrets for production (as environment variables)"
     )
@@ -118,13 +127,45 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+async def _with_staff(database_url: str, use: Callable[[SqlStaffRepository], Awaitable[T]]) -> T:
+    engine = create_engine(database_url)
+    try:
+        return await use(SqlStaffRepository(engine))
+    finally:
+        await engine.dispose()
+
+
+def reset_password(settings: Settings, username: str, from_stdin: bool) -> int:
+    password = _read_password(from_stdin)
+    problem = services.password_problem(password)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    reset = services.reset_password
+    if not asyncio.run(_with_staff(settings.database_url, lambda s: reset(s, username, password))):
+        print(f"No staff account named {username!r}.", file=sys.stderr)
+        return 1
+    print(f"New password set for {username!r}; their sessions are closed.")
+    return 0
+
+
+def revoke_sessions(settings: Settings, username: str) -> int:
+    migrate(settings.database_url)
+    revoke = services.revoke_sessions
+    closed = asyncio.run(_with_staff(settings.database_url, lambda s: revoke(s, username)))
+    print(f"Closed {closed} session(s) of {username!r}.")
+    return 0
+
+
 def create_staff(settings: Settings, username: str, from_stdin: bool) -> int:
     if not USERNAME.match(username):
         print("Usernames are 1-100 letters, digits, or . _ @ -", file=sys.stderr)
         return 2
     password = _read_password(from_stdin)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        print(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", file=sys.stderr)
+    problem = services.password_problem(password)
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
     migrate(settings.database_url)
     try:
@@ -180,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         return purge_conversations(settings)
     if args.command == "create-staff":
         return create_staff(settings, args.username, args.password_stdin)
+    if args.command == "reset-password":
+        return reset_password(settings, args.username, args.password_stdin)
+    if args.command == "revoke-sessions":
+        return revoke_sessions(settings, args.username)
     from bot.site.settings import SiteSettings  # the web app is only loaded to serve it
 
     return serve(settings, SiteSettings.from_env(), args.host, args.port, args.workers)

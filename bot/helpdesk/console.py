@@ -57,7 +57,8 @@ async def queue(request: Request) -> HTTPResponse:
 @auth.staff_page
 async def export_csv(request: Request) -> HTTPResponse:
     filters, _, _ = pages.queue_filters(request)
-    return pages.csv_download(await services.export(request.app.ctx.tickets, filters))
+    exported = await services.export(request.app.ctx.tickets, filters, auth.staff_name(request))
+    return pages.csv_download(exported)
 
 
 @bp.get("/new", name="new_ticket_form")

@@ -202,6 +202,10 @@ class Ticket:
             )  # fmt: skip
         return Change(self, AuditEntry(SYSTEM_ACTOR, f"verification_{outcome}", {}, now))
 
+    def read(self, actor: str, action: str, detail: dict[str, Any], now: datetime) -> Change:
+        """A read of personal data (a view, an export): audited, the ticket unchanged."""
+        return Change(self, AuditEntry(actor, action, detail, now))
+
     def notified(self, sent: bool, detail: str, now: datetime) -> Change:
         """The outcome of the new-ticket email, recorded by the system."""
         action = "notification_sent" if sent else "notification_failed"

@@ -99,7 +99,9 @@ async def ticket_page(
 ) -> HTTPResponse:
     """The ticket with its notes and audit trail, the changes it allows, and `error` if any."""
     try:
-        detail = await services.ticket_detail(request.app.ctx.tickets, reference)
+        detail = await services.ticket_detail(
+            request.app.ctx.tickets, reference, request.ctx.session.staff.username
+        )
     except TicketNotFound as missing:
         return error_page(request, 404, str(missing))
     return render(

@@ -89,6 +89,12 @@ class StaffRepository(Protocol):
     async def touch_session(self, token: str, expires_at: datetime) -> None:
         """Move a session's idle deadline."""
 
+    async def set_password_hash(self, username: str, password_hash: str) -> bool:
+        """False if there is no such account."""
+
+    async def close_sessions_of(self, username: str) -> int:
+        """Close every session of `username`; how many there were."""
+
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
@@ -307,6 +313,21 @@ class SqlStaffRepository:
         ss = tables.staff_sessions
         async with self._engine.begin() as conn:
             await conn.execute(ss.delete().where(ss.c.token_hash == _token_hash(token)))
+
+    async def set_password_hash(self, username: str, password_hash: str) -> bool:
+        su = tables.staff_users
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                su.update().where(su.c.username == username).values(password_hash=password_hash)
+            )
+        return bool(result.rowcount)
+
+    async def close_sessions_of(self, username: str) -> int:
+        ss, su = tables.staff_sessions, tables.staff_users
+        owner = sa.select(su.c.id).where(su.c.username == username).scalar_subquery()
+        async with self._engine.begin() as conn:
+            result = await conn.execute(ss.delete().where(ss.c.staff_id == owner))
+        return int(result.rowcount or 0)
 
     async def touch_session(self, token: str, expires_at: datetime) -> None:
         ss = tables.staff_sessions

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import hashlib
 import io
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.contract import parse_reference
@@ -39,6 +42,7 @@ from bot.helpdesk.passwords import hash_password_async, verify_password_async
 from bot.helpdesk.ratelimit import RateLimit
 from bot.helpdesk.references import new_reference
 from bot.helpdesk.repository import AlreadyStored, StaffRepository, TicketRepository
+from bot.helpdesk.security import event
 from bot.helpdesk.validation import parse_idempotency_key, parse_new_ticket
 
 REFERENCE_ATTEMPTS = 5
@@ -144,11 +148,13 @@ async def open_ticket(
 ) -> CreatedTicket:
     """Open a ticket once per key: a retry with the same body gets the same ticket back, a
     different body under a used key is an IdempotencyConflict. `notify` runs for a new one.
-    With `caps`, a new ticket counts against its conversation and email (TooManyTickets)."""
+    With `caps`, a new ticket counts against its conversation and email (TooManyTickets).
+    Only a stored new ticket is counted, so concurrent retries of one key are never refused;
+    the check before storing is not atomic with the count (Rasa's per-conversation lock
+    serialises one conversation's tickets; several conversations may overshoot by a few)."""
     key = parse_idempotency_key(idempotency_key)
     new = parse_new_ticket(payload)
     fingerprint = request_fingerprint(payload)
-    counted = caps is None
     for _ in range(REFERENCE_ATTEMPTS):
         stored = await tickets.by_key(key)
         if stored is not None:
@@ -157,14 +163,15 @@ async def open_ticket(
                     "This Idempotency-Key was already used for a different request."
                 )
             return CreatedTicket(stored.ticket, created=False)
-        if caps is not None and not counted:
-            await _count_new_ticket(caps, new.conversation_id, new.email)
-            counted = True
+        if caps is not None:
+            await _check_caps(caps, new.conversation_id, new.email)
         ticket = Ticket.open(new, new_reference(), utcnow(), due_days)
         try:
             await tickets.add(ticket, opened_entry(ticket, actor), key, fingerprint)
         except AlreadyStored:
             continue  # a concurrent retry stored the key first, or the reference was taken
+        if caps is not None:
+            await _count_new_ticket(caps, new.conversation_id, new.email)
         opened = await tickets.get(ticket.reference)
         assert opened is not None
         notify(opened)
@@ -172,13 +179,18 @@ async def open_ticket(
     raise RuntimeError("Could not draw an unused ticket reference")
 
 
-async def _count_new_ticket(caps: TicketCaps, conversation_id: str | None, email: str) -> None:
-    allowed = True
-    if conversation_id:
-        allowed = await caps.by_conversation.hit(conversation_id)
-    allowed = allowed and await caps.by_email.hit(email.strip().lower())
-    if not allowed:
+async def _check_caps(caps: TicketCaps, conversation_id: str | None, email: str) -> None:
+    limited = await caps.by_email.is_limited(email.strip().lower())
+    if conversation_id and not limited:
+        limited = await caps.by_conversation.is_limited(conversation_id)
+    if limited:
         raise TooManyTickets(int(caps.by_email.window_seconds))
+
+
+async def _count_new_ticket(caps: TicketCaps, conversation_id: str | None, email: str) -> None:
+    if conversation_id:
+        await caps.by_conversation.hit(conversation_id)
+    await caps.by_email.hit(email.strip().lower())
 
 
 async def ticket_status(
@@ -202,25 +214,49 @@ async def list_tickets(tickets: TicketRepository, filters: TicketFilter) -> list
     return await tickets.list(filters, utcnow())
 
 
-async def ticket_detail(tickets: TicketRepository, reference: str) -> TicketDetail:
+async def ticket_detail(
+    tickets: TicketRepository, reference: str, viewer: str | None = None, via: str = "console"
+) -> TicketDetail:
+    """The ticket with notes and audit trail; a staff `viewer`'s read is audited after it."""
     detail = await tickets.detail(reference)
     if detail is None:
         raise TicketNotFound(reference)
+    if viewer is not None:
+        now = utcnow()
+        await tickets.update(reference, lambda t: t.read(viewer, "viewed", {"via": via}, now))
+        event("ticket_viewed", staff=viewer, reference=reference, via=via)
     return detail
 
 
+# A formula can also start after a separator, where a spreadsheet splits a cell on ; or ,.
+AFTER_SEPARATOR = re.compile(r"([;,])(?=\s*[=+\-@\t\r])")
+
+
 def csv_safe(value: Any) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: prefix those with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Spreadsheets run cells starting with = + - @ (or tab, CR) as formulas: prefix those,
+    and every such piece after a ; or , (what a spreadsheet may split on), with a quote."""
+    text = AFTER_SEPARATOR.sub(r"\1'", "" if value is None else str(value))
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_PREFIXES) else text
 
 
-async def export(tickets: TicketRepository, filters: TicketFilter) -> str:
-    """The queue as CSV, safe to open in a spreadsheet."""
+async def export(
+    tickets: TicketRepository, filters: TicketFilter, exporter: str | None = None
+) -> str:
+    """The queue as CSV, every cell quoted and neutralised; an `exporter`'s export is audited
+    on each ticket it contains and in the security log."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
-    for ticket in await list_tickets(tickets, filters):
+    exported = await list_tickets(tickets, filters)
+    if exporter is not None:
+        now = utcnow()
+        detail = {"filters": _filters(filters), "rows": len(exported)}
+        for ticket in exported:
+            await tickets.update(
+                ticket.reference, lambda t: t.read(exporter, "exported", detail, now)
+            )
+        event("tickets_exported", staff=exporter, rows=len(exported), filters=detail["filters"])
+    for ticket in exported:
         row = {
             **{name: getattr(ticket, name, None) for name in CSV_COLUMNS},
             "type": ticket.type.value,
@@ -231,6 +267,14 @@ async def export(tickets: TicketRepository, filters: TicketFilter) -> str:
         }
         writer.writerow([csv_safe(row[name]) for name in CSV_COLUMNS])
     return buffer.getvalue()
+
+
+def _filters(filters: TicketFilter) -> dict[str, Any]:
+    return {
+        "status": filters.status.value if filters.status else None,
+        "type": filters.type.value if filters.type else None,
+        "overdue": filters.overdue,
+    }
 
 
 async def change_status(
@@ -336,6 +380,41 @@ async def record_notification(
     await tickets.update(reference, lambda ticket: ticket.notified(sent, detail, now))
 
 
+MIN_PASSWORD_LENGTH = 12
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "common-passwords.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new staff password is refused, or None: too short, or on the shipped list."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password needs at least {MIN_PASSWORD_LENGTH} characters."
+    if password.strip().lower() in _common_passwords():
+        return "This password is on the list of common or breached passwords; choose another."
+    return None
+
+
+async def reset_password(staff: StaffRepository, username: str, password: str) -> bool:
+    """A new password for `username`, closing all their sessions; False if no such account."""
+    changed = await staff.set_password_hash(username, await hash_password_async(password))
+    if changed:
+        await staff.close_sessions_of(username)
+        event("password_reset", staff=username)
+    return changed
+
+
+async def revoke_sessions(staff: StaffRepository, username: str) -> int:
+    """Close every session of `username` (a lost laptop, a leaving colleague)."""
+    closed = await staff.close_sessions_of(username)
+    event("sessions_revoked", staff=username, sessions=closed)
+    return closed
+
+
 async def add_staff(staff: StaffRepository, username: str, password: str) -> StaffUser:
     """A staff account (AlreadyStored if the username is taken)."""
     return await staff.add(username, await hash_password_async(password), utcnow())
@@ -352,14 +431,15 @@ async def login(
     """A new session for the right password. The attempt is counted first (per client, then
     per client and username), before the database read and the Argon2 check, which runs off
     the event loop; a success clears the username's count."""
-    if not await limits.by_client.hit(client):
-        raise TooManyLogins()
     account_key = f"{client}:{username.lower()}"
-    if not await limits.by_account.hit(account_key):
+    if not (await limits.by_client.hit(client) and await limits.by_account.hit(account_key)):
+        event("login_limited", username=username[:100], client=client)
         raise TooManyLogins()
     found = await staff.password_hash(username) if username else None
     if not await verify_password_async(found[1] if found else None, password) or found is None:
+        event("login_failed", username=username[:100], client=client)
         raise LoginRefused()
+    event("login_succeeded", username=found[0].username, client=client)
     await limits.by_account.reset(account_key)
     now = utcnow()
     deadline = min(now + lifetime.idle, now + lifetime.absolute)

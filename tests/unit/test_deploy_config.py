@@ -56,11 +56,12 @@ def test_both_use_the_same_database_names_and_redis_db() -> None:
 def test_each_program_gets_the_worker_variable_it_reads() -> None:
     assert "endpoints.production.yml" in service("rasa")["command"]
     assert int(service("rasa")["environment"]["SANIC_WORKERS"]) > 1
-    actions_env = service("actions")["environment"]
-    assert int(actions_env["ACTION_SERVER_SANIC_WORKERS"]) > 1  # rasa_sdk's own name
-    assert "SANIC_WORKERS" not in actions_env
+    actions_command = service("actions")["command"]
+    assert actions_command[:3] == ["python", "-m", "actions.server"]  # behind X-Action-Token
+    assert int(actions_command[actions_command.index("--workers") + 1]) > 1
     assert "--workers" in service("helpdesk")["command"]
-    assert 'ACTION_SERVER_SANIC_WORKERS="$WORKERS"' in RUN_STACK
+    actions_line = '-m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" --workers "$WORKERS"'
+    assert actions_line in RUN_STACK
     assert 'SANIC_WORKERS="$WORKERS"' in RUN_STACK
     assert '--workers "$WORKERS"' in RUN_STACK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from alembic.migration import MigrationContext
 
 from bot.helpdesk import cli, tables
 from bot.helpdesk.db import create_sync_engine, migrate
+from bot.helpdesk.ratelimit import memory_limit
 from tests.integration.helpdesk.conftest import sqlite_url
 from tests.support.databases import temporary_postgres_database
 
@@ -73,9 +75,48 @@ def test_cli_migrate_and_create_staff(
     assert cli.main(["create-staff", "--username", "dave", "--password-stdin"]) == 2
 
     err = capsys.readouterr().err
-    assert "already exists" in err and "at least 10 characters" in err
+    assert "already exists" in err and "at least 12 characters" in err
     engine = create_sync_engine(sqlite_url(tmp_path))
     with engine.connect() as conn:
         hashes = conn.execute(sa.select(tables.staff_users.c.password_hash)).scalars().all()
     engine.dispose()
     assert len(hashes) == 1 and hashes[0].startswith("$argon2")
+
+
+def test_cli_refuses_common_passwords_resets_and_revokes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("Password1234\n"))
+    assert cli.main(["create-staff", "--username", "erin", "--password-stdin"]) == 2
+    assert "common or breached" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert cli.main(["create-staff", "--username", "erin", "--password-stdin"]) == 0
+
+    from bot.helpdesk import services
+    from bot.helpdesk.db import create_engine
+    from bot.helpdesk.repository import SqlStaffRepository
+
+    async def login(password: str) -> services.OpenedSession:
+        engine = create_engine(sqlite_url(tmp_path))
+        try:
+            limits = services.LoginLimits(
+                memory_limit("ip", 99, 60), memory_limit("account", 99, 60)
+            )
+            return await services.login(
+                SqlStaffRepository(engine), limits, "erin", password, "ip",
+                services.SessionLifetime(),
+            )  # fmt: skip
+        finally:
+            await engine.dispose()
+
+    asyncio.run(login("a long enough password"))
+    assert cli.main(["revoke-sessions", "--username", "erin"]) == 0
+    assert "Closed 1 session" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
+    assert cli.main(["reset-password", "--username", "erin", "--password-stdin"]) == 0
+    with pytest.raises(services.LoginRefused):
+        asyncio.run(login("a long enough password"))
+    assert asyncio.run(login("a brand new passphrase")).token
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
+    assert cli.main(["reset-password", "--username", "nobody", "--password-stdin"]) == 1

@@ -99,6 +99,18 @@ class FakeStaffRepository:
     async def close_session(self, token: str) -> None:
         self.sessions.pop(token, None)
 
+    async def set_password_hash(self, username: str, password_hash: str) -> bool:
+        if username not in self.users:
+            return False
+        self.users[username] = (self.users[username][0], password_hash)
+        return True
+
+    async def close_sessions_of(self, username: str) -> int:
+        tokens = [t for t, s in self.sessions.items() if s.staff.username == username]
+        for token in tokens:
+            del self.sessions[token]
+        return len(tokens)
+
     async def touch_session(self, token: str, expires_at: datetime) -> None:
         if token in self.sessions:
             self.sessions[token] = replace(self.sessions[token], expires_at=expires_at)

@@ -129,7 +129,7 @@ async def test_the_export_neutralises_formulas() -> None:
 
     text = await services.export(tickets, TicketFilter())
 
-    assert text.splitlines()[0].startswith("reference,type,status")
+    assert text.splitlines()[0].startswith('"reference","type","status"')
     assert "'=cmd()" in text
 
 

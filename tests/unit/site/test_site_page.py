@@ -218,13 +218,18 @@ async def test_the_retention_stated_on_the_page_is_the_setting(
     """The page and the purge read the same variable: what the page says is what happens."""
     from bot.helpdesk.settings import Settings
 
-    environment = {"CONVERSATION_RETENTION_DAYS": "45", "RASA_URL": "http://rasa.test:5005"}
+    development = {"HELPDESK_ENV": "development"}  # Settings.from_env(environ) fails closed
+    environment = {
+        **development,
+        "CONVERSATION_RETENTION_DAYS": "45",
+        "RASA_URL": "http://rasa.test:5005",
+    }
     purge = Settings.from_env(environment).conversation_retention_days
     _, page = await fetch_page(make_app(SiteSettings.from_env(environment)))
     assert purge == 45
     assert f"deleted automatically {purge} days after its last message" in page.text
     assert f"deleted {purge} days after your last message" in page.text
 
-    _, default_page = await fetch_page(make_app(SiteSettings.from_env({})))
-    default = Settings.from_env({}).conversation_retention_days
+    _, default_page = await fetch_page(make_app(SiteSettings.from_env(development)))
+    default = Settings.from_env(development).conversation_retention_days
     assert f"deleted automatically {default} days after its last message" in default_page.text
