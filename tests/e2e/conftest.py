@@ -36,6 +36,7 @@ class Stack:
     rasa_url: str
     helpdesk_url: str
     helpdesk_database_url: str
+    tracker_database_url: str
     service_token: str
     staff_username: str
     staff_password: str
@@ -101,6 +102,7 @@ def stack() -> Iterator[Stack]:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(port["smtp"]),
             "RASA_URL": f"http://127.0.0.1:{port['rasa']}",
+            "TRACKER_STORE_URL": tracker_db,
         }
         _run("helpdesk", "migrate", env=helpdesk_env)
         _run(
@@ -136,6 +138,7 @@ def stack() -> Iterator[Stack]:
             rasa_url=f"http://127.0.0.1:{port['rasa']}",
             helpdesk_url=f"http://127.0.0.1:{port['helpdesk']}",
             helpdesk_database_url=tickets_db,
+            tracker_database_url=tracker_db,
             service_token=token,
             staff_username="e2e-staff",
             staff_password=staff_password,
