@@ -36,6 +36,7 @@ class Stack:
     rasa_url: str
     helpdesk_url: str
     helpdesk_database_url: str
+    tracker_database_url: str
     service_token: str
     staff_username: str
     staff_password: str
@@ -114,6 +115,7 @@ def stack() -> Iterator[Stack]:
             "SMTP_PORT": str(port["smtp"]),
             "RASA_URL": f"http://127.0.0.1:{port['rasa']}",
             "HELPDESK_ENV": "development",  # plain-HTTP cookies for the browser tests
+            "TRACKER_STORE_URL": tracker_db,
         }
         _run("helpdesk", "migrate", env=helpdesk_env)
         _run(
@@ -149,6 +151,7 @@ def stack() -> Iterator[Stack]:
             rasa_url=f"http://127.0.0.1:{port['rasa']}",
             helpdesk_url=f"http://127.0.0.1:{port['helpdesk']}",
             helpdesk_database_url=tickets_db,
+            tracker_database_url=tracker_db,
             service_token=token,
             staff_username="e2e-staff",
             staff_password=staff_password,

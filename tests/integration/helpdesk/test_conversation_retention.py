@@ -170,3 +170,26 @@ async def test_the_bot_can_erase_a_conversation_through_the_api(
     finally:
         await conversations.dispose()
     assert await stored_senders(store) == {"another-chat"}
+
+
+async def test_the_purge_command_reports_what_it_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.helpdesk import cli
+
+    tracker = f"sqlite:///{tmp_path / 'rasa-tracker.db'}"
+    store = rasa_store(tracker)
+    await save_conversation(store, "stale-chat", days_ago=10)
+    await save_conversation(store, "fresh-chat", days_ago=1)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'helpdesk.db'}")
+    monkeypatch.setenv("TRACKER_STORE_URL", tracker)
+    monkeypatch.setenv("CONVERSATION_RETENTION_DAYS", "7")
+    assert await asyncio.to_thread(cli.main, ["purge-conversations"]) == 0
+    first = capsys.readouterr().out
+    assert "Deleted 1 conversation(s)" in first and "deleted stale-chat" in first
+    assert "retention 7 days" in first
+    assert await asyncio.to_thread(cli.main, ["purge-conversations"]) == 0
+    assert "Deleted 0 conversation(s)" in capsys.readouterr().out
+    assert await stored_senders(store) == {"fresh-chat"}
