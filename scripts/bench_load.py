@@ -60,7 +60,7 @@ REQUESTS = [
     "please stop using my personal information",
     "send me a copy of the personal data you hold about me",
 ]
-DETAILS = "This concerns the account I opened on the music site last year, under this email."
+DETAILS = "Please include my purchase history and the newsletter list in this request."
 STATUS_QUESTION = "what's the status of my request?"
 CONFIRM = "<confirm>"  # press the Confirm button of the previous reply
 LAST_REFERENCE = "<reference>"  # the customer's last ticket reference

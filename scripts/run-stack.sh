@@ -72,9 +72,10 @@ start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT" --
 # rasa_sdk reads ACTION_SERVER_SANIC_WORKERS; Rasa reads SANIC_WORKERS (with a shared lock store).
 start actions env ACTION_SERVER_SANIC_WORKERS="$WORKERS" \
     "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
+# `rasa run`, with Rasa's action-response check made cheap (bot/rasa_runtime.py)
 start rasa env SANIC_WORKERS="$WORKERS" \
-    "$BIN/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
-    --cors "*" --port "$RASA_PORT"
+    "$BIN/python" -m bot.rasa_runtime run --model "$MODEL" --endpoints "$ENDPOINTS" \
+    --credentials credentials.yml --cors "*" --port "$RASA_PORT"
 
 cat <<MSG
 

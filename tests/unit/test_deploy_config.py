@@ -55,6 +55,8 @@ def test_both_use_the_same_database_names_and_redis_db() -> None:
 
 def test_each_program_gets_the_worker_variable_it_reads() -> None:
     assert "endpoints.production.yml" in service("rasa")["command"]
+    assert service("rasa")["command"][:3] == ["python", "-m", "bot.rasa_runtime"]  # as run-stack
+    assert "-m bot.rasa_runtime run" in RUN_STACK
     assert int(service("rasa")["environment"]["SANIC_WORKERS"]) > 1
     actions_env = service("actions")["environment"]
     assert int(actions_env["ACTION_SERVER_SANIC_WORKERS"]) > 1  # rasa_sdk's own name
