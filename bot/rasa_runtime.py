@@ -1,4 +1,4 @@
-"""`rasa` with one fix to Rasa 3.6's hot path: `python -m bot.rasa_runtime run ...`.
+"""`rasa` with two fixes to Rasa 3.6's hot path: `python -m bot.rasa_runtime run ...`.
 
 Rasa checks every answer of the action server against a JSON schema with
 `jsonschema.validate(result, schema)`. That function first checks the schema itself against the
@@ -8,6 +8,13 @@ under a realistic load, where forms call the action server on almost every turn.
 schema once and keeping its validator gives the same verdicts (and the same `ValidationError`,
 with the same message) for about 2 ms.
 
+Rasa handles every message it receives at once, interleaved on one event loop: when more arrive
+than the CPU can handle, all of them share it and all of them finish late together (a burst of
+32 first messages each took 25-30 s on this machine), and a form turn, which waits for the
+action server twice, waits behind everyone else's CPU at each step. With
+`RASA_MAX_CONCURRENT_MESSAGES=K` each worker handles at most K messages at a time and queues
+the rest in arrival order, so under overload the early ones are answered early.
+
 Everything else is Rasa's own command line; `make run`, `make run-prod`, the benchmark, the
 e2e tests and deploy/compose.yml start Rasa this way. `install()` refuses to patch a Rasa whose
 method it does not recognise, so an upgrade fails loudly instead of silently changing behaviour.
@@ -15,7 +22,9 @@ method it does not recognise, so an upgrade fails loudly instead of silently cha
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import os
 import sys
 from typing import Any
 
@@ -53,8 +62,42 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
         raise e
 
 
+def max_concurrent_messages(environ: Any = None) -> int | None:
+    """`RASA_MAX_CONCURRENT_MESSAGES` (a whole number >= 1), or None: no limit."""
+    raw = (os.environ if environ is None else environ).get("RASA_MAX_CONCURRENT_MESSAGES", "")
+    if not raw.strip():
+        return None
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"RASA_MAX_CONCURRENT_MESSAGES must be at least 1, not {raw!r}")
+    return value
+
+
+_admission: dict[int, asyncio.Semaphore] = {}
+
+
+def _admission_semaphore(limit: int) -> asyncio.Semaphore:
+    """One semaphore per process (Sanic forks its workers after this module is imported)."""
+    pid = os.getpid()
+    if pid not in _admission:
+        _admission.clear()
+        _admission[pid] = asyncio.Semaphore(limit)
+    return _admission[pid]
+
+
+def limited(handler: Any, limit: int) -> Any:
+    """`handler` (an async method), run at most `limit` at a time per process, the rest queued."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        async with _admission_semaphore(limit):
+            return await handler(self, *args, **kwargs)
+
+    return wrapper
+
+
 def install() -> None:
-    """Replace `RemoteAction._validate_action_result` (idempotent)."""
+    """Replace `RemoteAction._validate_action_result`; limit messages in flight (idempotent)."""
     import rasa
     from rasa.core.actions.action import RemoteAction
 
@@ -68,6 +111,11 @@ def install() -> None:
             "check whether RemoteAction still validates with jsonschema.validate, then update it."
         )
     RemoteAction._validate_action_result = _validate_action_result
+    limit = max_concurrent_messages()
+    if limit is not None:
+        from rasa.core.agent import Agent
+
+        Agent.handle_message = limited(Agent.handle_message, limit)
     setattr(RemoteAction, _INSTALLED, True)
 
 

@@ -76,4 +76,7 @@ def test_the_production_lock_store_is_the_atomic_one_with_a_prefix_rasa_accepts(
     endpoints = yaml.safe_load((ROOT / "endpoints.production.yml").read_text())
     lock_store = endpoints["lock_store"]
     assert lock_store["type"] == "bot.stores.lock_store.AtomicRedisLockStore"
+    tracker_store = endpoints["tracker_store"]
+    assert tracker_store["type"] == "bot.stores.tracker_store.ResilientSQLTrackerStore"
+    assert tracker_store["dialect"] == "postgresql"
     assert str(lock_store["key_prefix"]).isalnum()  # Rasa drops any other prefix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -58,3 +59,34 @@ def test_the_schema_is_checked_once_not_per_answer(monkeypatch: pytest.MonkeyPat
 def test_install_is_idempotent() -> None:
     rasa_runtime.install()
     assert RemoteAction._validate_action_result is rasa_runtime._validate_action_result
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", None), ("4", 4), (" 1 ", 1)])
+def test_the_message_limit_comes_from_the_environment(raw: str, expected: int | None) -> None:
+    assert rasa_runtime.max_concurrent_messages({"RASA_MAX_CONCURRENT_MESSAGES": raw}) == expected
+
+
+def test_a_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError):
+        rasa_runtime.max_concurrent_messages({"RASA_MAX_CONCURRENT_MESSAGES": "0"})
+
+
+async def test_limited_messages_run_at_most_k_at_once_in_arrival_order() -> None:
+    running: list[int] = []
+    most = 0
+    started: list[int] = []
+
+    async def handle(self: object, number: int) -> int:
+        nonlocal most
+        started.append(number)
+        running.append(number)
+        most = max(most, len(running))
+        await asyncio.sleep(0.01)
+        running.remove(number)
+        return number
+
+    wrapped = rasa_runtime.limited(handle, 2)
+    results = await asyncio.gather(*(wrapped(None, n) for n in range(8)))
+    assert results == list(range(8))
+    assert most == 2
+    assert started == list(range(8))
