@@ -41,6 +41,9 @@ from scripts.load_stack import DEPLOYMENTS, ROOT, Deployment, DeploymentStack, r
 
 REFERENCE = re.compile(r"\bPR-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 CLIENT_TIMEOUT_SECONDS = 60
+# Customers of a level start spread over this time, as visitors arrive, not in one millisecond
+# (a synchronised burst of N first messages measures the burst, which all finish together).
+RAMP_SECONDS = 2.0
 
 POLICY_QUESTIONS = [
     "do you use cookies on your websites?",
@@ -60,7 +63,7 @@ REQUESTS = [
     "please stop using my personal information",
     "send me a copy of the personal data you hold about me",
 ]
-DETAILS = "This concerns the account I opened on the music site last year, under this email."
+DETAILS = "Please include my purchase history and the newsletter list in this request."
 STATUS_QUESTION = "what's the status of my request?"
 CONFIRM = "<confirm>"  # press the Confirm button of the previous reply
 LAST_REFERENCE = "<reference>"  # the customer's last ticket reference
@@ -176,7 +179,11 @@ class Customer:
     last_ticket: tuple[str, str] | None = None
     conversations: int = 0
 
+    think_seconds: float = 0.0
+    start_delay: float = 0.0
+
     async def run(self, session: aiohttp.ClientSession, deadline: float) -> None:
+        await asyncio.sleep(self.start_delay)
         while time.monotonic() < deadline:
             await self.conversation(session, deadline)
 
@@ -195,6 +202,8 @@ class Customer:
                 return
             if text == CONFIRM:
                 self.ledger.submitted.add(email)
+            if self.think_seconds and replies:
+                await asyncio.sleep(self.think_seconds)
             started = time.perf_counter()
             try:
                 async with session.post(
@@ -239,10 +248,20 @@ class Customer:
 
 
 async def run_level(
-    stack: DeploymentStack, concurrency: int, seconds: float, ledger: Ledger
+    stack: DeploymentStack,
+    concurrency: int,
+    seconds: float,
+    ledger: Ledger,
+    ramp_seconds: float = RAMP_SECONDS,
+    think_seconds: float = 0.0,
 ) -> LevelResult:
     url = f"{stack.rasa_url}/webhooks/rest/webhook"
-    customers = [Customer(i, url, ledger) for i in range(concurrency)]
+    customers = [
+        Customer(
+            i, url, ledger, think_seconds=think_seconds, start_delay=ramp_seconds * i / concurrency
+        )
+        for i in range(concurrency)
+    ]
     timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_SECONDS)
     connector = aiohttp.TCPConnector(limit=concurrency)
     cpu_before = stack.cpu_snapshot()
@@ -314,7 +333,13 @@ def ticket_count(ledger: Ledger, stored: list[tuple[str, str]]) -> TicketCount:
 
 
 def measure_deployment(
-    deployment: Deployment, model: Path, work: Path, levels: Sequence[int], seconds: float
+    deployment: Deployment,
+    model: Path,
+    work: Path,
+    levels: Sequence[int],
+    seconds: float,
+    ramp_seconds: float = RAMP_SECONDS,
+    think_seconds: float = 0.0,
 ) -> DeploymentResult:
     print(f"bench-load: starting {deployment.label} ...", flush=True)
     with DeploymentStack(deployment, model, work) as stack:
@@ -322,7 +347,9 @@ def measure_deployment(
         ledger = Ledger()
         results = []
         for concurrency in levels:
-            level = asyncio.run(run_level(stack, concurrency, seconds, ledger))
+            level = asyncio.run(
+                run_level(stack, concurrency, seconds, ledger, ramp_seconds, think_seconds)
+            )
             print(
                 f"bench-load: {deployment.name} x{concurrency}: {level.throughput:.1f} replies/s, "
                 f"p50 {level.p50_ms:.0f} ms, p95 {level.p95_ms:.0f} ms, p99 {level.p99_ms:.0f} ms,"
@@ -361,10 +388,11 @@ def markdown(results: list[DeploymentResult], meta: dict[str, Any]) -> str:
         "",
         f"{meta['date']}, {meta['cores']} cores, load average {meta['load_start']:.1f} at the "
         f"start and {meta['load_end']:.1f} at the end (1-minute; other work on the machine "
-        f"slows every figure). {meta['seconds']:.0f} s per level, closed loop, a new "
-        "conversation every ~6 turns (policy questions and small talk; a request form with a "
-        "confirmed ticket; a status check), client timeout "
-        f"{CLIENT_TIMEOUT_SECONDS} s.",
+        f"slows every figure). {meta['seconds']:.0f} s per level, closed loop (customers "
+        f"start over {meta.get('ramp_seconds', RAMP_SECONDS):.0f} s, then send each message "
+        f"{meta.get('think_seconds', 0.0):.1f} s after the last reply), a new conversation "
+        "every ~6 turns (policy questions and small talk; a request form with a confirmed "
+        f"ticket; a status check), client timeout {CLIENT_TIMEOUT_SECONDS} s.",
         "",
         "| deployment | conversations | replies/s | p50 | p95 | p99 | max | errors | "
         "CPU ms/reply | load avg |",
@@ -469,6 +497,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--levels", default="1,8,32,64")
     parser.add_argument("--seconds", type=float, default=40.0, help="per level")
     parser.add_argument(
+        "--ramp-seconds", type=float, default=RAMP_SECONDS, help="customers start spread over this"
+    )
+    parser.add_argument(
+        "--think-seconds", type=float, default=0.0, help="a customer's pause before each message"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="levels 1,32 for 15 s each (unless given)"
     )
     args = parser.parse_args(argv)
@@ -493,12 +527,18 @@ def run(args: argparse.Namespace) -> tuple[list[DeploymentResult], dict[str, Any
         "cores": os.cpu_count() or 0,
         "load_start": os.getloadavg()[0],
         "seconds": args.seconds,
+        "ramp_seconds": args.ramp_seconds,
+        "think_seconds": args.think_seconds,
         "work": str(work),
     }
     results = []
     for name in args.deployments.split(","):
         deployment = DEPLOYMENTS[name.strip()]
-        results.append(measure_deployment(deployment, model, work, levels, args.seconds))
+        results.append(
+            measure_deployment(
+                deployment, model, work, levels, args.seconds, args.ramp_seconds, args.think_seconds
+            )
+        )
     meta["load_end"] = os.getloadavg()[0]
     return results, meta
 

@@ -374,7 +374,7 @@ class DeploymentStack:
             ),
             Service(
                 "rasa",
-                [str(BIN / "rasa"), "run", "--model", str(self.model)]
+                [str(BIN / "python"), "-m", "bot.rasa_runtime", "run", "--model", str(self.model)]
                 + ["--endpoints", str(endpoints), "--credentials", "credentials.yml"]
                 + ["--interface", "127.0.0.1", "--port", str(self.ports["rasa"])],
                 rasa_env,

@@ -88,9 +88,10 @@ start purge bash -c "while true; do \"$BIN/helpdesk\" purge-conversations || ech
 # The action server (actions/server.py: rasa_sdk behind X-Action-Token) and Rasa each run
 # $WORKERS processes; Rasa reads SANIC_WORKERS (with a shared lock store).
 start actions "$BIN/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" --workers "$WORKERS"
+# `rasa run`, with Rasa's action-response check made cheap (bot/rasa_runtime.py)
 start rasa env SANIC_WORKERS="$WORKERS" \
-    "$BIN/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
-    --cors "*" --port "$RASA_PORT"
+    "$BIN/python" -m bot.rasa_runtime run --model "$MODEL" --endpoints "$ENDPOINTS" \
+    --credentials credentials.yml --cors "*" --port "$RASA_PORT"
 
 cat <<MSG
 

@@ -1,1 +1,1 @@
-"""Rasa store classes named in endpoints.production.yml (lock store; see lock_store.py)."""
+"""Rasa store classes named in endpoints.production.yml: the lock store and the tracker store."""

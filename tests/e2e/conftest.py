@@ -84,10 +84,11 @@ def _rasa_production_env(tracker_database_url: str, actions_port: int) -> dict[s
 
 
 def start_rasa(name: str, port: int, env: dict[str, str]) -> ServerProcess:
-    """`rasa run` with endpoints.production.yml on `port` (wait with `wait_until_answering`)."""
+    """`rasa run` (as `make run` starts it: bot/rasa_runtime.py) with endpoints.production.yml."""
     return _serve(
-        name, "rasa", "run", "--model", str(MODEL), "--endpoints", "endpoints.production.yml",
-        "--credentials", "credentials.yml", "--cors", "*", "--port", str(port), env=env,
+        name, "python", "-m", "bot.rasa_runtime", "run", "--model", str(MODEL),
+        "--endpoints", "endpoints.production.yml", "--credentials", "credentials.yml",
+        "--cors", "*", "--port", str(port), env=env,
     )  # fmt: skip
 
 

@@ -55,6 +55,8 @@ def test_both_use_the_same_database_names_and_redis_db() -> None:
 
 def test_each_program_gets_the_worker_variable_it_reads() -> None:
     assert "endpoints.production.yml" in service("rasa")["command"]
+    assert service("rasa")["command"][:3] == ["python", "-m", "bot.rasa_runtime"]  # as run-stack
+    assert "-m bot.rasa_runtime run" in RUN_STACK
     assert int(service("rasa")["environment"]["SANIC_WORKERS"]) > 1
     actions_command = service("actions")["command"]
     assert actions_command[:3] == ["python", "-m", "actions.server"]  # behind X-Action-Token
@@ -75,4 +77,7 @@ def test_the_production_lock_store_is_the_atomic_one_with_a_prefix_rasa_accepts(
     endpoints = yaml.safe_load((ROOT / "endpoints.production.yml").read_text())
     lock_store = endpoints["lock_store"]
     assert lock_store["type"] == "bot.stores.lock_store.AtomicRedisLockStore"
+    tracker_store = endpoints["tracker_store"]
+    assert tracker_store["type"] == "bot.stores.tracker_store.ResilientSQLTrackerStore"
+    assert tracker_store["dialect"] == "postgresql"
     assert str(lock_store["key_prefix"]).isalnum()  # Rasa drops any other prefix

@@ -1,0 +1,131 @@
+"""`rasa` with two fixes to Rasa 3.6's hot path: `python -m bot.rasa_runtime run ...`.
+
+Rasa checks every answer of the action server against a JSON schema with
+`jsonschema.validate(result, schema)`. That function first checks the schema itself against the
+JSON Schema meta-schema, on every call, and builds a new validator: about 25 ms of CPU per
+custom action on an idle core here (100 ms on this busy machine), a third of all of Rasa's CPU
+under a realistic load, where forms call the action server on almost every turn. Checking the
+schema once and keeping its validator gives the same verdicts (and the same `ValidationError`,
+with the same message) for about 2 ms.
+
+Rasa handles every message it receives at once, interleaved on one event loop: when more arrive
+than the CPU can handle, all of them share it and all of them finish late together (a burst of
+32 first messages each took 25-30 s on this machine), and a form turn, which waits for the
+action server twice, waits behind everyone else's CPU at each step. With
+`RASA_MAX_CONCURRENT_MESSAGES=K` each worker handles at most K messages at a time and queues
+the rest in arrival order, so under overload the early ones are answered early.
+
+Everything else is Rasa's own command line; `make run`, `make run-prod`, the benchmark, the
+e2e tests and deploy/compose.yml start Rasa this way. `install()` refuses to patch a Rasa whose
+method it does not recognise, so an upgrade fails loudly instead of silently changing behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+from typing import Any
+
+RASA_VERSIONS = ("3.6.",)
+_INSTALLED = "_privacy_assistant_cached_validator"
+
+
+@functools.lru_cache(maxsize=1)
+def action_response_validator() -> Any:
+    """The validator of Rasa's action server response schema, checked and built once."""
+    from jsonschema import validators
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+    """Rasa's `RemoteAction._validate_action_result`, with the validator built once."""
+    from jsonschema import ValidationError
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    try:
+        action_response_validator().validate(result)
+        return True
+    except ValidationError as e:
+        e.message += (
+            f". Failed to validate Action server response from API, "
+            f"make sure your response from the Action endpoint is valid. "
+            f"For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise e
+
+
+def max_concurrent_messages(environ: Any = None) -> int | None:
+    """`RASA_MAX_CONCURRENT_MESSAGES` (a whole number >= 1), or None: no limit."""
+    raw = (os.environ if environ is None else environ).get("RASA_MAX_CONCURRENT_MESSAGES", "")
+    if not raw.strip():
+        return None
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"RASA_MAX_CONCURRENT_MESSAGES must be at least 1, not {raw!r}")
+    return value
+
+
+_admission: dict[int, asyncio.Semaphore] = {}
+
+
+def _admission_semaphore(limit: int) -> asyncio.Semaphore:
+    """One semaphore per process (Sanic forks its workers after this module is imported)."""
+    pid = os.getpid()
+    if pid not in _admission:
+        _admission.clear()
+        _admission[pid] = asyncio.Semaphore(limit)
+    return _admission[pid]
+
+
+def limited(handler: Any, limit: int) -> Any:
+    """`handler` (an async method), run at most `limit` at a time per process, the rest queued."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        async with _admission_semaphore(limit):
+            return await handler(self, *args, **kwargs)
+
+    return wrapper
+
+
+def install() -> None:
+    """Replace `RemoteAction._validate_action_result`; limit messages in flight (idempotent)."""
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction, _INSTALLED, False):
+        return
+    if not rasa.__version__.startswith(RASA_VERSIONS) or not hasattr(
+        RemoteAction, "_validate_action_result"
+    ):
+        raise RuntimeError(
+            f"bot.rasa_runtime was written for Rasa {RASA_VERSIONS}, not {rasa.__version__}: "
+            "check whether RemoteAction still validates with jsonschema.validate, then update it."
+        )
+    RemoteAction._validate_action_result = _validate_action_result
+    limit = max_concurrent_messages()
+    if limit is not None:
+        from rasa.core.agent import Agent
+
+        Agent.handle_message = limited(Agent.handle_message, limit)
+    setattr(RemoteAction, _INSTALLED, True)
+
+
+def main() -> None:
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""`python -m bot.rasa_runtime`: Rasa's action response check, with the validator built once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError, validate
+from rasa.core.actions.action import RemoteAction
+
+from bot import rasa_runtime
+
+VALID: list[dict[str, Any]] = [
+    {"events": [], "responses": []},
+    {
+        "events": [
+            {"event": "slot", "name": "email", "value": "a@example.com"},
+            {"event": "active_loop", "name": None},
+        ],
+        "responses": [{"response": "utter_ask_email", "buttons": []}],
+    },
+]
+INVALID: list[dict[str, Any]] = [
+    {"events": [{"event": "slot", "value": "no name"}]},
+    {"events": "not a list"},
+    {"events": [{"event": "no_such_event"}]},
+]
+
+
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    rasa_runtime.install()
+
+
+@pytest.mark.parametrize("result", VALID)
+def test_valid_answers_pass_as_with_jsonschema_validate(result: dict[str, Any]) -> None:
+    validate(result, RemoteAction.action_response_format_spec())  # Rasa's own check agrees
+    assert RemoteAction(name="x", action_endpoint=None)._validate_action_result(result)
+
+
+@pytest.mark.parametrize("result", INVALID)
+def test_invalid_answers_fail_with_rasas_message(result: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        validate(result, RemoteAction.action_response_format_spec())
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        RemoteAction(name="x", action_endpoint=None)._validate_action_result(result)
+
+
+def test_the_schema_is_checked_once_not_per_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    validator = rasa_runtime.action_response_validator()
+    checks: list[object] = []
+    monkeypatch.setattr(type(validator), "check_schema", lambda *a, **k: checks.append(a))
+    for result in VALID * 3:
+        RemoteAction(name="x", action_endpoint=None)._validate_action_result(result)
+    assert checks == [] and rasa_runtime.action_response_validator() is validator
+
+
+def test_install_is_idempotent() -> None:
+    rasa_runtime.install()
+    assert RemoteAction._validate_action_result is rasa_runtime._validate_action_result
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", None), ("4", 4), (" 1 ", 1)])
+def test_the_message_limit_comes_from_the_environment(raw: str, expected: int | None) -> None:
+    assert rasa_runtime.max_concurrent_messages({"RASA_MAX_CONCURRENT_MESSAGES": raw}) == expected
+
+
+def test_a_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError):
+        rasa_runtime.max_concurrent_messages({"RASA_MAX_CONCURRENT_MESSAGES": "0"})
+
+
+async def test_limited_messages_run_at_most_k_at_once_in_arrival_order() -> None:
+    running: list[int] = []
+    most = 0
+    started: list[int] = []
+
+    async def handle(self: object, number: int) -> int:
+        nonlocal most
+        started.append(number)
+        running.append(number)
+        most = max(most, len(running))
+        await asyncio.sleep(0.01)
+        running.remove(number)
+        return number
+
+    wrapped = rasa_runtime.limited(handle, 2)
+    results = await asyncio.gather(*(wrapped(None, n) for n in range(8)))
+    assert results == list(range(8))
+    assert most == 2
+    assert started == list(range(8))
