@@ -42,7 +42,6 @@ class Stack:
     staff_password: str
     mailbox: Mailbox
     # What a second `rasa run` needs to share this stack's tracker store, lock store and actions
-    tracker_database_url: str
     rasa_env: dict[str, str]
 
 
@@ -157,6 +156,5 @@ def stack() -> Iterator[Stack]:
             staff_username="e2e-staff",
             staff_password=staff_password,
             mailbox=smtp.mailbox,
-            tracker_database_url=tracker_db,
             rasa_env=rasa_env,
         )
