@@ -78,7 +78,7 @@ def test_a_customer_asks_reloads_opens_a_deletion_request_and_staff_find_it(
         _ask(page, "do you have to delete my data when my account is closed")
         _last_bot_text_after(page, before)
         steps: list[tuple[str, str]] = [
-            ("button", "Open a deletion request"),
+            ("button", "Ask for deletion"),
             ("type", "Sam Sample"),
             ("type", email),
             ("button", "Skip"),
