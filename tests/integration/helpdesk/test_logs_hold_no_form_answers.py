@@ -31,8 +31,8 @@ async def test_a_ticket_submission_logs_no_name_or_email(
     client: Any = app.asgi_client
     ticket = await open_ticket(client, requester_name=NAME, email=EMAIL)
     await asyncio.sleep(1.5)  # the notification email runs in the background
-    _, status = await client.get(
-        f"/api/v1/tickets/{ticket['reference']}/status", params={"email": EMAIL}, headers=SERVICE
+    _, status = await client.post(
+        f"/api/v1/tickets/{ticket['reference']}/status", json={"email": EMAIL}, headers=SERVICE
     )
     assert status.status == 200
     staff = await staff_headers(client)
