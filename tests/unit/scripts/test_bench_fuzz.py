@@ -61,7 +61,7 @@ def test_every_help_desk_route_is_fuzzed(flows: list[fuzz_inputs.Flow]) -> None:
     routes = {r.route for flow in flows for r in flow.requests if r.target == "helpdesk"}
     assert {
         "POST /api/v1/tickets",
-        "GET /tickets/{ref}/status",
+        "POST /tickets/{ref}/status",
         "GET /tickets/{ref}",
         "POST /tickets/{ref}/transitions",
         "PATCH /tickets/{ref}",
