@@ -87,7 +87,8 @@ def rasa_url(action_server: str, tmp_path_factory: pytest.TempPathFactory) -> It
     port = free_port()
     folder = tmp_path_factory.mktemp("rasa")
     endpoints = folder / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({"action_endpoint": {"url": action_server}}))
+    action_endpoint = {"url": action_server, "headers": {ACTION_TOKEN_HEADER: ACTION_TOKEN}}
+    endpoints.write_text(yaml.safe_dump({"action_endpoint": action_endpoint}))
     rasa = Path(sys.executable).with_name("rasa")
     server = start_server(
         "rasa",
