@@ -97,11 +97,11 @@ browser: ## Debian's Chromium for the browser tests (never a browser download)
 test-python: $(STAMP) $(MODEL) browser ## pytest: unit, integration (SQLite, PostgreSQL, Redis), e2e, browser
 	$(BIN)/pytest -q
 
-test-nlu: $(MODEL) ## old held-out NLU set: intent F1 and answer accuracy, a diagnostic (issue #11)
+test-nlu: $(MODEL) ## old held-out NLU set, gated on intent F1 and answer accuracy (0.961 / 0.970 with the gate)
 	@rm -rf $(REPORTS)/nlu && mkdir -p $(REPORTS)/nlu
 	$(RASA) test nlu --model $(MODEL) --domain domain.yml --nlu tests/nlu --out $(REPORTS)/nlu --no-plot
 	$(PY) -m scripts.nlu_gate $(REPORTS)/nlu --min-intent-f1 $(NLU_MIN_INTENT_F1) \
-		--min-response-accuracy $(NLU_MIN_RESPONSE_ACCURACY) --diagnostic
+		--min-response-accuracy $(NLU_MIN_RESPONSE_ACCURACY)
 
 test-replies: $(MODEL) ## every held-out customer question through the bot, gated per kind
 	$(PY) -m scripts.eval_customer --model $(MODEL) --out $(REPORTS)/customer-replies $(E2E_GATES)
