@@ -110,7 +110,8 @@ def stack(model: Path, logs: Path) -> Iterator[tuple[Endpoints, str, str]]:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
             return "250 OK"
 
-    token, password = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
+    # Full-strength secrets, as production needs them (>= 43 characters).
+    token, password = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
     port = {name: free_port() for name in ("rasa", "actions", "helpdesk", "smtp")}
     with ExitStack() as cleanup:
         smtp = Controller(Sink(), hostname="127.0.0.1", port=port["smtp"])
@@ -122,7 +123,7 @@ def stack(model: Path, logs: Path) -> Iterator[tuple[Endpoints, str, str]]:
             "HELPDESK_ENV": "development",  # a local benchmark stack: plain-HTTP cookies are fine
             "DATABASE_URL": tickets_db,
             "HELPDESK_SERVICE_TOKEN": token,
-            "HELPDESK_SECRET_KEY": secrets.token_hex(16),
+            "HELPDESK_SECRET_KEY": secrets.token_urlsafe(32),
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(port["smtp"]),
             "RASA_URL": f"http://127.0.0.1:{port['rasa']}",

@@ -102,7 +102,7 @@ def _helpdesk(database_url: str, smtp_port: int, token: str) -> Iterator[str]:
         "HELPDESK_ENV": "development",  # a local benchmark: plain-HTTP cookies are fine
         "DATABASE_URL": database_url,
         "HELPDESK_SERVICE_TOKEN": token,
-        "HELPDESK_SECRET_KEY": secrets.token_hex(16),
+        "HELPDESK_SECRET_KEY": secrets.token_urlsafe(32),
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
     }
@@ -172,7 +172,7 @@ async def _load(
 def _bench_backend(
     backend: str, database_url: str, concurrency_levels: Sequence[int], requests: int
 ) -> list[BenchResult]:
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(32)
     results = []
     with smtp_server() as smtp, _helpdesk(database_url, smtp.port, token) as url:
         asyncio.run(_load(url, token, 4, 20))  # warm-up: connections, caches

@@ -35,7 +35,7 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "11"))
 # The shared secret Rasa sends the action server (actions/server.py), fresh for each run.
 ACTION_TOKEN = secrets.token_urlsafe(32)
-SERVICE_TOKEN = "bench-service-token"
+SERVICE_TOKEN = secrets.token_urlsafe(32)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -319,7 +319,7 @@ class DeploymentStack:
             **env,
             "DATABASE_URL": self.database_urls["tickets"],
             "HELPDESK_SERVICE_TOKEN": SERVICE_TOKEN,
-            "HELPDESK_SECRET_KEY": "bench-secret-key-bench-secret-key",
+            "HELPDESK_SECRET_KEY": secrets.token_urlsafe(32),
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.ports["smtp"]),
             "RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
