@@ -37,6 +37,10 @@ TOO_LONG_INTENT = "message_too_long"
 TOO_LONG_TEXT = f"/{TOO_LONG_INTENT}"
 # Rasa's SQL tracker store keeps the sender id in a VARCHAR(255).
 MAX_SENDER_LENGTH = 255
+# Retrieval intents: their answer comes from the response selector, which a typed payload such as
+# `/faq` skips, and Rasa's retrieval action then fails and the customer hears nothing. The door
+# reads such a payload as text (without the slash), so the NLU answers it like any message.
+RETRIEVAL_INTENTS = frozenset({"faq"})
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -149,6 +153,15 @@ async def read_limited_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def as_text_if_retrieval_payload(message: str) -> str:
+    """`/faq...` (a retrieval intent's payload) as the text `faq...`; anything else unchanged."""
+    stripped = message.strip()
+    if not stripped.startswith("/"):
+        return message
+    intent = stripped[1:].split("{", 1)[0].split("/", 1)[0].split("@", 1)[0].strip()
+    return stripped[1:] if intent in RETRIEVAL_INTENTS else message
+
+
 class BoundedRestInput(RestInput):
     """`rest` with bounded input: the limits come from the environment (`ChatLimits`)."""
 
@@ -167,7 +180,7 @@ class BoundedRestInput(RestInput):
         self, payload: dict[str, Any], output_channel: CollectingOutputChannel
     ) -> UserMessage:
         """The message for Rasa; an over-long one as `message_too_long`, with no text kept."""
-        text: str = payload["message"]
+        text: str = as_text_if_retrieval_payload(payload["message"])
         metadata: dict[str, Any] | None = payload.get("metadata")
         channel = payload.get("input_channel") or self.name()
         parse_data = None

@@ -200,6 +200,13 @@ def test_a_message_over_the_limit_gets_the_keep_it_short_reply(rasa_url: str) ->
     assert replies[0]["buttons"] == [{"title": "Ask the Help Desk", "payload": "/request_inquiry"}]
 
 
+def test_a_typed_faq_payload_still_gets_an_answer(rasa_url: str) -> None:
+    status, replies, _ = say(rasa_url, "/faq")
+
+    assert status == 200
+    assert texts_of(replies), "the customer must hear something, not silence"
+
+
 def test_a_message_at_the_limit_is_still_read(rasa_url: str) -> None:
     text = ("Do you use cookies? " * 200)[:DEFAULT_MAX_MESSAGE_LENGTH]
     status, replies, _ = say(rasa_url, text)

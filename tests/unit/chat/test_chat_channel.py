@@ -91,6 +91,25 @@ async def test_a_normal_message_reaches_rasa_as_typed(client: Any, agent: FakeAg
     assert message.parse_data is None, "an ordinary message goes through the NLU"
 
 
+@pytest.mark.parametrize("typed", ["/faq", " /faq{}", "/faq/cookies"])
+async def test_a_typed_retrieval_payload_is_read_as_text(
+    client: Any, agent: FakeAgent, typed: str
+) -> None:
+    resp = await post(client, {"sender": "s1", "message": typed})
+
+    assert resp.status == 200
+    [message] = agent.received
+    assert message.text == typed.strip()[1:], "Rasa's retrieval action cannot answer `/faq` itself"
+    assert message.parse_data is None
+
+
+async def test_a_button_payload_reaches_rasa_unchanged(client: Any, agent: FakeAgent) -> None:
+    await post(client, {"sender": "s1", "message": "/request_erasure"})
+
+    [message] = agent.received
+    assert message.text == "/request_erasure"
+
+
 async def test_a_message_at_the_limit_is_read(client: Any, agent: FakeAgent) -> None:
     text = "a" * LIMITS.max_message_length
     await post(client, {"sender": "s1", "message": f"  {text}\n"})
