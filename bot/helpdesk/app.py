@@ -13,6 +13,7 @@ from bot.helpdesk import api, console, security, verify_pages
 from bot.helpdesk.conversations import ConversationStore, SqlConversationStore
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.errors import HelpdeskErrorHandler
+from bot.helpdesk.invalid_urls import LenientUrlRequest, refuse_invalid_url
 from bot.helpdesk.mail import notify_new_ticket, schedule_new_ticket_email, wait_for_pending_emails
 from bot.helpdesk.ratelimit import RateLimit, limits_storage
 from bot.helpdesk.repository import (
@@ -45,7 +46,8 @@ def create_app(
     unless `conversations` is given too.
     """
     settings = settings or Settings()
-    app = Sanic(name, error_handler=HelpdeskErrorHandler())
+    app = Sanic(name, error_handler=HelpdeskErrorHandler(), request_class=LenientUrlRequest)
+    app.add_signal(refuse_invalid_url, "http.lifecycle.request")
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
     ctx = app.ctx
     ctx.settings = settings

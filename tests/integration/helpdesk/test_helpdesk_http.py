@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +66,34 @@ async def test_a_body_over_the_size_limit_is_refused_with_413(served_helpdesk: s
             f"{served_helpdesk}/api/v1/tickets", data=body, headers=headers
         ) as resp:
             assert resp.status == 413
+
+
+def raw_http(url: str, request_line: bytes) -> bytes:
+    """Send one request exactly as given (no client encodes it) and read the whole answer."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            request_line + b"\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("method", [b"GET", b"POST"])
+def test_a_url_with_raw_non_ascii_bytes_gets_400_not_a_dropped_connection(
+    served_helpdesk: str, method: bytes
+) -> None:
+    target = "/api/v1/tickets/κφφςοευκωηιανπλλωναχ".encode()
+    answer = raw_http(served_helpdesk, method + b" " + target + b" HTTP/1.1")
+
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"percent-encoded" in rest
+
+
+def test_a_normal_url_after_the_fix_is_routed_as_before(served_helpdesk: str) -> None:
+    answer = raw_http(served_helpdesk, b"GET /api/v1/tickets/PR-0000-0000 HTTP/1.1")
+
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:300]
