@@ -16,7 +16,10 @@ from typing import Any
 import aiohttp
 import pyotp
 import pytest
+import sqlalchemy as sa
 
+from bot.helpdesk import tables
+from bot.helpdesk.db import create_sync_engine
 from tests.support.ports import free_port
 from tests.support.processes import ServerProcess, start_server
 
@@ -78,6 +81,18 @@ async def console_login(url: str, code: str | None = None) -> tuple[int, str]:
             return resp.status, await resp.text()
 
 
+def stored_totp_secret(database_url: str, username: str) -> str | None:
+    engine = create_sync_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            users = tables.staff_users
+            query = sa.select(users.c.totp_secret).where(users.c.username == username)
+            value: str | None = conn.scalar(query)
+            return value
+    finally:
+        engine.dispose()
+
+
 def wrong_code(totp: pyotp.TOTP) -> str:
     """Six digits that are not the code of this, the previous or the next time step."""
     valid = {totp.at(time.time() + offset) for offset in (-60, -30, 0, 30, 60)}
@@ -117,6 +132,8 @@ async def test_with_totp_the_api_login_needs_a_current_unused_code(helpdesk: Hel
     assert uri is not None
     totp = pyotp.parse_uri(uri.group(0))
     assert isinstance(totp, pyotp.TOTP)
+    stored = stored_totp_secret(helpdesk.env["DATABASE_URL"], "alice")
+    assert stored and totp.secret not in stored  # sealed, never the secret itself
 
     async with aiohttp.ClientSession() as session:
         without, _ = await api_login(session, helpdesk.url)
