@@ -171,3 +171,11 @@ async def test_wrong_codes_count_in_the_login_limit(helpdesk: Helpdesk) -> None:
         ]
         after, _ = await api_login(session, helpdesk.url, code=totp.now())
     assert (wrong, after) == ([401] * 5, 429)
+
+
+async def test_a_code_that_is_not_text_is_refused_naming_the_field(helpdesk: Helpdesk) -> None:
+    async with aiohttp.ClientSession() as session:
+        body = {"username": "alice", "password": PASSWORD, "code": 123456}
+        async with session.post(f"{helpdesk.url}/api/v1/staff/sessions", json=body) as resp:
+            status, answer = resp.status, await resp.json()
+    assert status == 422 and "code" in answer["fields"]
