@@ -15,6 +15,10 @@ BIN=.venv/bin
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 MODEL=${MODEL:-models/policy-assistant.tar.gz}
 RASA_PORT=${RASA_PORT:-5005}
+# The address Rasa listens on. The widget's browser reaches Rasa at RASA_URL (localhost here),
+# so loopback is enough on one machine; behind a reverse proxy on another host, set the address
+# the proxy connects to (0.0.0.0 for every interface). docs/security.md.
+RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 HELPDESK_PORT=${HELPDESK_PORT:-8000}
 SMTP_PORT=${SMTP_PORT:-1025}
@@ -91,13 +95,13 @@ start actions "$BIN/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_
 # `rasa run`, with Rasa's action-response check made cheap (bot/rasa_runtime.py)
 start rasa env SANIC_WORKERS="$WORKERS" \
     "$BIN/python" -m bot.rasa_runtime run --model "$MODEL" --endpoints "$ENDPOINTS" \
-    --credentials credentials.yml --cors "*" --port "$RASA_PORT"
+    --credentials credentials.yml --cors "*" --interface "$RASA_INTERFACE" --port "$RASA_PORT"
 
 cat <<MSG
 
   Website and chat:   http://localhost:$HELPDESK_PORT/
   Staff console:      http://localhost:$HELPDESK_PORT/helpdesk
-  Rasa REST webhook:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook
+  Rasa REST webhook:  POST http://localhost:$RASA_PORT/webhooks/rest/webhook (listening on $RASA_INTERFACE)
   Endpoints: $ENDPOINTS, $WORKERS worker(s) each for Rasa, actions and the help desk.
   Rasa takes ~20 s to load the model. Ctrl-C stops everything.
 

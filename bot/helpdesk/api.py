@@ -110,12 +110,13 @@ async def add_note(request: Request, reference: str) -> HTTPResponse:
 
 @bp.post("/staff/sessions", name="staff_login")
 async def staff_login(request: Request) -> HTTPResponse:
-    """Staff API login: username and password for a bearer token (rate limited)."""
-    username, password = validation.parse_login(validation.parse_json(request.body))
+    """Staff API login: username, password (and the TOTP code if enrolled) for a bearer token
+    (rate limited)."""
+    username, password, code = validation.parse_login(validation.parse_json(request.body))
     ctx = request.app.ctx
     opened = await services.login(
         ctx.staff, ctx.login_limits, username, password, str(request.ip),
-        auth.session_lifetime(ctx.settings),
+        auth.session_lifetime(ctx.settings), code=code, box=ctx.totp_box,
     )  # fmt: skip
     return response.json({"token": opened.token, "token_type": "Bearer"}, status=201)
 

@@ -13,7 +13,7 @@ from bot.helpdesk.validation import InvalidJson, ValidationFailed
 # What each service exception becomes: status, message (None: the exception's own), fields.
 ERRORS: dict[type[Exception], tuple[int, str | None, dict[str, str] | None]] = {
     InvalidJson: (400, None, None),
-    services.LoginRefused: (401, "Wrong username or password.", None),
+    services.LoginRefused: (401, "Wrong username, password or authenticator code.", None),
     TicketNotFound: (404, None, None),
     services.NoMatchingTicket: (404, None, None),
     TransitionRefused: (409, None, {"status": "not allowed from the current status"}),

@@ -24,6 +24,7 @@ from bot.helpdesk.repository import (
 )
 from bot.helpdesk.services import LoginLimits, StatusLimits, TicketCaps
 from bot.helpdesk.settings import Settings
+from bot.helpdesk.totp import SecretBox
 from bot.site import SiteSettings, create_site_blueprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -76,6 +77,7 @@ def create_app(
         by_client=RateLimit("login-client", settings.login_limit_per_client, login_window, storage),
         by_account=RateLimit("login-account", settings.login_limit, login_window, storage),
     )
+    ctx.totp_box = SecretBox(settings.secret_key)
     ctx.verification_limiter = RateLimit(
         "verification",
         settings.verification_limit,

@@ -1,5 +1,6 @@
-"""`helpdesk serve | migrate | create-staff | reset-password | revoke-sessions | gen-secrets`:
-run, upgrade and administer the help desk."""
+"""`helpdesk serve | migrate | create-staff | reset-password | revoke-sessions | disable-staff |
+enable-staff | totp-enrol | totp-disable | gen-secrets`: run, upgrade and administer the help
+desk."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.helpdesk.conversations import SqlConversationStore
 from bot.helpdesk.db import create_engine, migrate
 from bot.helpdesk.repository import AlreadyStored, SqlStaffRepository, SqlTicketRepository
 from bot.helpdesk.settings import Settings, SettingsError
+from bot.helpdesk.totp import SecretBox
 
 if TYPE_CHECKING:
     from bot.site.settings import SiteSettings
@@ -58,11 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("--password-stdin", action="store_true")
     revoke = commands.add_parser("revoke-sessions", help="close every session of a staff account")
     revoke.add_argument("--username", required=True)
+    for name, text in ACCOUNT_COMMANDS.items():
+        commands.add_parser(name, help=text).add_argument("--username", required=True)
     commands.add_parser(
         "gen-secrets", help="print fresh secrets for production (as environment variables)"
     )
     return parser
 
+
+ACCOUNT_COMMANDS = {
+    "disable-staff": "refuse a staff account's logins and close its sessions",
+    "enable-staff": "let a disabled staff account log in again",
+    "totp-enrol": "give a staff account a TOTP second factor (prints its secret once)",
+    "totp-disable": "remove a staff account's TOTP second factor",
+}
 
 SECRET_VARIABLES = ("HELPDESK_SERVICE_TOKEN", "HELPDESK_SECRET_KEY", "ACTION_SERVER_TOKEN")
 
@@ -158,6 +169,38 @@ def revoke_sessions(settings: Settings, username: str) -> int:
     return 0
 
 
+def account_command(settings: Settings, command: str, username: str) -> int:
+    """disable-staff, enable-staff, totp-enrol or totp-disable for one account."""
+    migrate(settings.database_url)
+    url = settings.database_url
+    if command == "disable-staff":
+        closed = asyncio.run(_with_staff(url, lambda s: services.disable_staff(s, username)))
+        done = closed is not None
+        message = f"Disabled {username!r}; closed {closed} session(s)."
+    elif command == "enable-staff":
+        done = asyncio.run(_with_staff(url, lambda s: services.enable_staff(s, username)))
+        message = f"{username!r} can log in again."
+    elif command == "totp-disable":
+        done = asyncio.run(_with_staff(url, lambda s: services.disable_totp(s, username)))
+        message = f"{username!r} logs in with the password alone now."
+    else:
+        box = SecretBox(settings.secret_key)
+        enrolment = asyncio.run(_with_staff(url, lambda s: services.enrol_totp(s, box, username)))
+        done = enrolment is not None
+        message = (
+            f"TOTP enrolled for {username!r}. Add it to the authenticator app now; "
+            "it is not shown again.\n"
+            f"  secret: {enrolment.secret}\n  URI:    {enrolment.uri}"
+            if enrolment
+            else ""
+        )
+    if not done:
+        print(f"No staff account named {username!r}.", file=sys.stderr)
+        return 1
+    print(message)
+    return 0
+
+
 def create_staff(settings: Settings, username: str, from_stdin: bool) -> int:
     if not USERNAME.match(username):
         print("Usernames are 1-100 letters, digits, or . _ @ -", file=sys.stderr)
@@ -225,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         return reset_password(settings, args.username, args.password_stdin)
     if args.command == "revoke-sessions":
         return revoke_sessions(settings, args.username)
+    if args.command in ACCOUNT_COMMANDS:
+        return account_command(settings, args.command, args.username)
     from bot.site.settings import SiteSettings  # the web app is only loaded to serve it
 
     return serve(settings, SiteSettings.from_env(), args.host, args.port, args.workers)

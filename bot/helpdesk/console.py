@@ -28,7 +28,8 @@ async def login(request: Request) -> HTTPResponse:
     opened = await services.login(
         request.app.ctx.staff, request.app.ctx.login_limits,
         (form.get("username") or "").strip(), form.get("password") or "", str(request.ip),
-        auth.session_lifetime(settings),
+        auth.session_lifetime(settings), code=(form.get("code") or "")[:20],
+        box=request.app.ctx.totp_box,
     )  # fmt: skip
     resp = response.redirect(pages.safe_next(form.get("next")), status=303)
     auth.set_session_cookie(resp, opened.token, settings)
@@ -113,7 +114,7 @@ async def add_note(request: Request, reference: str) -> HTTPResponse:
 
 LOGIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     LoginFormExpired: (403, "Your form expired; please try again."),
-    services.LoginRefused: (401, "Wrong username or password."),
+    services.LoginRefused: (401, "Wrong username, password or authenticator code."),
     services.TooManyLogins: (429, "Too many failed logins; wait a few minutes."),
 }
 

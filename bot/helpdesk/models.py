@@ -262,6 +262,17 @@ class StaffUser:
 
 
 @dataclass(frozen=True)
+class StaffCredentials:
+    """What a login checks: the password hash, whether the account is disabled, and its TOTP
+    secret (encrypted, see totp.py) when it has a second factor."""
+
+    staff: StaffUser
+    password_hash: str
+    disabled: bool = False
+    totp_secret: str | None = None
+
+
+@dataclass(frozen=True)
 class StaffSession:
     staff: StaffUser
     csrf_token: str

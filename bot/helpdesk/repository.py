@@ -27,6 +27,7 @@ from bot.helpdesk.models import (
     ExcerptMessage,
     Note,
     Origin,
+    StaffCredentials,
     StaffSession,
     StaffUser,
     Status,
@@ -75,7 +76,7 @@ class TicketRepository(Protocol):
 class StaffRepository(Protocol):
     async def add(self, username: str, password_hash: str, created_at: datetime) -> StaffUser: ...
 
-    async def password_hash(self, username: str) -> tuple[StaffUser, str] | None: ...
+    async def credentials(self, username: str) -> StaffCredentials | None: ...
 
     async def count(self) -> int: ...
 
@@ -94,6 +95,16 @@ class StaffRepository(Protocol):
 
     async def close_sessions_of(self, username: str) -> int:
         """Close every session of `username`; how many there were."""
+
+    async def set_disabled(self, username: str, disabled_at: datetime | None) -> bool:
+        """Disable (a time) or enable (None) an account; False if there is no such account."""
+
+    async def set_totp_secret(self, username: str, encrypted_secret: str | None) -> bool:
+        """Store (or remove, None) an account's encrypted TOTP secret; False if no account."""
+
+    async def claim_totp_step(self, username: str, step: int) -> bool:
+        """Record that a code for time step `step` was used, only if no code for this or a
+        later step was: False means the code was already used (atomic compare-and-set)."""
 
 
 def _aware(value: datetime) -> datetime:
@@ -270,11 +281,16 @@ class SqlStaffRepository:
             raise AlreadyStored(username) from error
         return StaffUser(result.inserted_primary_key[0], username)
 
-    async def password_hash(self, username: str) -> tuple[StaffUser, str] | None:
+    async def credentials(self, username: str) -> StaffCredentials | None:
         s = tables.staff_users
         async with self._engine.connect() as conn:
             row = (await conn.execute(sa.select(s).where(s.c.username == username))).first()
-        return (StaffUser(row.id, row.username), row.password_hash) if row else None
+        if row is None:
+            return None
+        return StaffCredentials(
+            StaffUser(row.id, row.username), row.password_hash,
+            disabled=row.disabled_at is not None, totp_secret=row.totp_secret,
+        )  # fmt: skip
 
     async def count(self) -> int:
         async with self._engine.connect() as conn:
@@ -298,7 +314,7 @@ class SqlStaffRepository:
         query = (
             sa.select(ss.c.csrf_token, ss.c.expires_at, ss.c.created_at, su.c.id, su.c.username)
             .join(su, su.c.id == ss.c.staff_id)
-            .where(ss.c.token_hash == _token_hash(token))
+            .where(ss.c.token_hash == _token_hash(token), su.c.disabled_at.is_(None))
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
@@ -315,11 +331,27 @@ class SqlStaffRepository:
             await conn.execute(ss.delete().where(ss.c.token_hash == _token_hash(token)))
 
     async def set_password_hash(self, username: str, password_hash: str) -> bool:
+        return await self._update_staff(username, password_hash=password_hash)
+
+    async def set_disabled(self, username: str, disabled_at: datetime | None) -> bool:
+        return await self._update_staff(username, disabled_at=disabled_at)
+
+    async def set_totp_secret(self, username: str, encrypted_secret: str | None) -> bool:
+        return await self._update_staff(username, totp_secret=encrypted_secret, totp_last_step=None)
+
+    async def claim_totp_step(self, username: str, step: int) -> bool:
         su = tables.staff_users
+        unused = sa.or_(su.c.totp_last_step.is_(None), su.c.totp_last_step < step)
         async with self._engine.begin() as conn:
             result = await conn.execute(
-                su.update().where(su.c.username == username).values(password_hash=password_hash)
+                su.update().where(su.c.username == username, unused).values(totp_last_step=step)
             )
+        return bool(result.rowcount)
+
+    async def _update_staff(self, username: str, **values: Any) -> bool:
+        su = tables.staff_users
+        async with self._engine.begin() as conn:
+            result = await conn.execute(su.update().where(su.c.username == username).values(values))
         return bool(result.rowcount)
 
     async def close_sessions_of(self, username: str) -> int:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.contract import parse_reference
 from bot.helpdesk.conversations import ConversationStore
@@ -43,6 +43,7 @@ from bot.helpdesk.ratelimit import RateLimit
 from bot.helpdesk.references import new_reference
 from bot.helpdesk.repository import AlreadyStored, StaffRepository, TicketRepository
 from bot.helpdesk.security import event
+from bot.helpdesk.totp import Enrolment, SecretBox, SecretUnreadable, matching_step, new_enrolment
 from bot.helpdesk.validation import parse_idempotency_key, parse_new_ticket
 
 REFERENCE_ATTEMPTS = 5
@@ -83,7 +84,8 @@ class TooManyTickets(Exception):
 
 
 class LoginRefused(Exception):
-    """Wrong username or password (never says which)."""
+    """Wrong username, password or second-factor code, or a disabled account: one answer for
+    all (never says which; the security log does)."""
 
 
 @dataclass(frozen=True)
@@ -427,26 +429,97 @@ async def login(
     password: str,
     client: str,
     lifetime: SessionLifetime,
+    *,
+    code: str = "",
+    box: SecretBox | None = None,
 ) -> OpenedSession:
-    """A new session for the right password. The attempt is counted first (per client, then
-    per client and username), before the database read and the Argon2 check, which runs off
-    the event loop; a success clears the username's count."""
+    """A new session for the right password (and, for an account enrolled in TOTP, a current
+    code not used before). The attempt is counted first (per client, then per client and
+    username), before the database read, the Argon2 check (off the event loop) and the code
+    check; only a success clears the username's count. A disabled account is refused like a
+    wrong password."""
     account_key = f"{client}:{username.lower()}"
     if not (await limits.by_client.hit(client) and await limits.by_account.hit(account_key)):
         event("login_limited", username=username[:100], client=client)
         raise TooManyLogins()
-    found = await staff.password_hash(username) if username else None
-    if not await verify_password_async(found[1] if found else None, password) or found is None:
-        event("login_failed", username=username[:100], client=client)
-        raise LoginRefused()
-    event("login_succeeded", username=found[0].username, client=client)
+    found = await staff.credentials(username) if username else None
+    if not await verify_password_async(found.password_hash if found else None, password) or (
+        found is None
+    ):
+        _refuse(username, client, "password")
+    if found.disabled:
+        _refuse(username, client, "account_disabled")
+    if found.totp_secret is not None:
+        await _check_second_factor(staff, found.totp_secret, box, username, code, client)
+    event("login_succeeded", username=found.staff.username, client=client)
     await limits.by_account.reset(account_key)
     now = utcnow()
     deadline = min(now + lifetime.idle, now + lifetime.absolute)
-    session = StaffSession(found[0], secrets.token_urlsafe(32), deadline, created_at=now)
+    session = StaffSession(found.staff, secrets.token_urlsafe(32), deadline, created_at=now)
     token = secrets.token_urlsafe(32)
     await staff.add_session(token, session, now)
     return OpenedSession(token, session)
+
+
+def _refuse(username: str, client: str, reason: str) -> NoReturn:
+    event("login_failed", username=username[:100], client=client, reason=reason)
+    raise LoginRefused()
+
+
+async def _check_second_factor(
+    staff: StaffRepository,
+    sealed: str,
+    box: SecretBox | None,
+    username: str,
+    code: str,
+    client: str,
+) -> None:
+    """A current TOTP code (one step of drift either way), each time step accepted once."""
+    try:
+        secret = box.open(sealed) if box is not None else None
+    except SecretUnreadable:
+        secret = None
+    if secret is None:
+        _refuse(username, client, "totp_secret_unreadable")
+    step = matching_step(secret, code, utcnow())
+    if step is None:
+        _refuse(username, client, "totp_code_wrong")
+    if not await staff.claim_totp_step(username, step):
+        _refuse(username, client, "totp_code_reused")
+
+
+async def disable_staff(staff: StaffRepository, username: str) -> int | None:
+    """Disable an account: its logins are refused and its sessions closed (how many; None if
+    there is no such account)."""
+    if not await staff.set_disabled(username, utcnow()):
+        return None
+    closed = await staff.close_sessions_of(username)
+    event("staff_disabled", staff=username, sessions=closed)
+    return closed
+
+
+async def enable_staff(staff: StaffRepository, username: str) -> bool:
+    enabled = await staff.set_disabled(username, None)
+    if enabled:
+        event("staff_enabled", staff=username)
+    return enabled
+
+
+async def enrol_totp(staff: StaffRepository, box: SecretBox, username: str) -> Enrolment | None:
+    """A new TOTP secret for `username`, stored sealed (replacing any earlier one); returned
+    once for the authenticator app. None if there is no such account."""
+    enrolment = new_enrolment(username)
+    if not await staff.set_totp_secret(username, box.seal(enrolment.secret)):
+        return None
+    event("totp_enrolled", staff=username)
+    return enrolment
+
+
+async def disable_totp(staff: StaffRepository, username: str) -> bool:
+    removed = await staff.set_totp_secret(username, None)
+    if removed:
+        event("totp_removed", staff=username)
+    return removed
 
 
 async def staff_session(

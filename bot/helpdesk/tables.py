@@ -82,6 +82,12 @@ staff_users = sa.Table(
     sa.Column("username", sa.String(100), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("created_at", TZ, nullable=False),
+    # A disabled account cannot log in; its sessions were closed when it was disabled.
+    sa.Column("disabled_at", TZ, nullable=True),
+    # The TOTP secret, encrypted with a key derived from HELPDESK_SECRET_KEY (totp.py), and the
+    # last time step a code was accepted for (a code is good once).
+    sa.Column("totp_secret", sa.String(255), nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
 )
 
 # Server-side sessions: the cookie holds a random token, the table only its SHA-256.

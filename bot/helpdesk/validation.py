@@ -236,8 +236,9 @@ def clean_note(value: Any) -> str:
     return value.strip()
 
 
-def parse_login(payload: Any) -> tuple[str, str]:
-    """Username and password of a staff API login."""
+def parse_login(payload: Any) -> tuple[str, str, str]:
+    """Username, password and (for an account with a second factor) the authenticator code
+    of a staff API login; the code is optional here, the login decides whether it is needed."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"body": "must be a JSON object"}, "Send a JSON object.")
     username, password = payload.get("username"), payload.get("password")
@@ -248,7 +249,10 @@ def parse_login(payload: Any) -> tuple[str, str]:
     }
     if missing:
         raise ValidationFailed(missing, "Username and password are required.")
-    return str(username), str(password)
+    code = payload.get("code", "")
+    if not isinstance(code, str) or len(code) > 20:
+        raise ValidationFailed({"code": "must be the authenticator's 6 digits"}, "Check the code.")
+    return str(username), str(password), code
 
 
 def parse_status_lookup(payload: Any) -> tuple[str, str | None]:

@@ -87,7 +87,7 @@ def start_rasa(name: str, port: int, env: dict[str, str]) -> ServerProcess:
     return _serve(
         name, "python", "-m", "bot.rasa_runtime", "run", "--model", str(MODEL),
         "--endpoints", "endpoints.production.yml", "--credentials", "credentials.yml",
-        "--cors", "*", "--port", str(port), env=env,
+        "--cors", "*", "--interface", "127.0.0.1", "--port", str(port), env=env,
     )  # fmt: skip
 
 

@@ -1,11 +1,14 @@
-"""A member of staff, in Chromium, logs in, finds a ticket, moves it on and sees the audit trail."""
+"""A member of staff, in Chromium, logs in, finds a ticket, moves it on and sees the audit trail;
+one with a TOTP second factor needs the authenticator's current code."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +33,8 @@ class Helpdesk:
     username: str
     password: str
     reference: str
+    totp_username: str
+    totp_secret: str
 
 
 def _open_ticket(url: str, token: str) -> str:
@@ -66,11 +71,18 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(free_port()),  # nothing listens: the ticket must survive that
     }
-    subprocess.run(
-        [str(BIN / "helpdesk"), "create-staff", "--username", "browser-staff", "--password-stdin"],
-        input=password.encode(), env={**os.environ, **env}, cwd=ROOT, check=True,
-        capture_output=True,
+    for username in ("browser-staff", "totp-staff"):
+        subprocess.run(
+            [str(BIN / "helpdesk"), "create-staff", "--username", username, "--password-stdin"],
+            input=password.encode(), env={**os.environ, **env}, cwd=ROOT, check=True,
+            capture_output=True,
+        )  # fmt: skip
+    enrolled = subprocess.run(
+        [str(BIN / "helpdesk"), "totp-enrol", "--username", "totp-staff"],
+        env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True, text=True,
     )  # fmt: skip
+    totp_secret = re.search(r"secret: (\S+)", enrolled.stdout)
+    assert totp_secret is not None, enrolled.stdout
     server = start_server(
         "helpdesk-browser",
         [str(BIN / "helpdesk"), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -81,7 +93,10 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpdesk]:
     url = f"http://127.0.0.1:{port}"
     try:
         server.wait_until_answering(f"{url}/helpdesk/login", timeout=60)
-        yield Helpdesk(url, "browser-staff", password, _open_ticket(url, token))
+        reference = _open_ticket(url, token)
+        yield Helpdesk(
+            url, "browser-staff", password, reference, "totp-staff", totp_secret.group(1)
+        )
     finally:
         server.stop()
 
@@ -115,3 +130,31 @@ def test_staff_change_a_ticket_status_and_see_it_in_the_audit_trail(helpdesk: He
 
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
+
+
+def test_staff_with_totp_sign_in_with_the_current_code_and_not_a_wrong_one(
+    helpdesk: Helpdesk,
+) -> None:
+    import pyotp
+    from playwright.sync_api import expect
+
+    totp = pyotp.TOTP(helpdesk.totp_secret)
+    valid = {totp.at(time.time() + offset) for offset in (-60, -30, 0, 30, 60)}
+    wrong = next(code for code in ("000000", "111111", "222222") if code not in valid)
+    with chromium() as browser:
+        page = browser.new_page()
+
+        def sign_in(code: str) -> None:
+            page.goto(f"{helpdesk.url}/helpdesk/login")
+            page.get_by_label("Username").fill(helpdesk.totp_username)
+            page.get_by_label("Password").fill(helpdesk.password)
+            page.get_by_label("Authenticator code").fill(code)
+            page.get_by_role("button", name="Sign in").click()
+
+        sign_in(wrong)
+        expect(page.get_by_role("alert")).to_contain_text("Wrong username, password")
+        expect(page.get_by_role("heading", name="Queue")).to_have_count(0)
+
+        sign_in(totp.now())
+        expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+        expect(page.locator(f'tr[data-reference="{helpdesk.reference}"]')).to_be_visible()

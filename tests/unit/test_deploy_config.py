@@ -81,3 +81,12 @@ def test_the_production_lock_store_is_the_atomic_one_with_a_prefix_rasa_accepts(
     assert tracker_store["type"] == "bot.stores.tracker_store.ResilientSQLTrackerStore"
     assert tracker_store["dialect"] == "postgresql"
     assert str(lock_store["key_prefix"]).isalnum()  # Rasa drops any other prefix
+
+
+def test_make_run_binds_every_server_to_loopback_unless_told_otherwise() -> None:
+    """Rasa listens on RASA_INTERFACE (default 127.0.0.1); actions and help desk on 127.0.0.1."""
+    assert run_stack_default("RASA_INTERFACE") == "127.0.0.1"
+    rasa_line = next(line for line in RUN_STACK.splitlines() if "--credentials" in line)
+    assert '--interface "$RASA_INTERFACE"' in rasa_line
+    assert "-m actions.server --host 127.0.0.1" in RUN_STACK
+    assert "serve --host 127.0.0.1" in RUN_STACK

@@ -120,3 +120,52 @@ def test_cli_refuses_common_passwords_resets_and_revokes(
     assert asyncio.run(login("a brand new passphrase")).token
     monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
     assert cli.main(["reset-password", "--username", "nobody", "--password-stdin"]) == 1
+
+
+def _staff_columns(url: str) -> set[str]:
+    engine = create_sync_engine(url)
+    try:
+        return {column["name"] for column in sa.inspect(engine).get_columns("staff_users")}
+    finally:
+        engine.dispose()
+
+
+def _upgrade_downgrade_and_upgrade_0003(url: str) -> None:
+    """0003 adds the disable and TOTP columns to staff_users, its downgrade removes them, and
+    an account made before 0003 survives the round trip."""
+    from alembic import command
+
+    from bot.helpdesk.db import alembic_config
+
+    added = {"disabled_at", "totp_secret", "totp_last_step"}
+    migrate(url, "0002")
+    engine = create_sync_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            tables.staff_users.insert().values(
+                username="fay", password_hash="$argon2id$x", created_at=sa.func.current_timestamp()
+            )
+        )
+    engine.dispose()
+    assert not added & _staff_columns(url)
+    migrate(url)
+    assert added <= _staff_columns(url)
+    assert _schema_differences(url) == []
+    command.downgrade(alembic_config(url), "0002")
+    assert not added & _staff_columns(url)
+    migrate(url)
+    engine = create_sync_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(tables.staff_users)).one()
+    engine.dispose()
+    assert (row.username, row.disabled_at, row.totp_secret) == ("fay", None, None)
+
+
+def test_migration_0003_upgrades_and_downgrades_on_sqlite(tmp_path: Path) -> None:
+    _upgrade_downgrade_and_upgrade_0003(sqlite_url(tmp_path))
+
+
+@pytest.mark.postgres
+def test_migration_0003_upgrades_and_downgrades_on_postgres() -> None:
+    with temporary_postgres_database("helpdesk_0003") as url:
+        _upgrade_downgrade_and_upgrade_0003(url)

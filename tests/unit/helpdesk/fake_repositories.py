@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.helpdesk.models import (
     AuditEntry,
     Change,
+    StaffCredentials,
     StaffSession,
     StaffUser,
     Ticket,
@@ -76,6 +77,9 @@ class FakeStaffRepository:
     def __init__(self) -> None:
         self.users: dict[str, tuple[StaffUser, str]] = {}
         self.sessions: dict[str, StaffSession] = {}
+        self.disabled: set[str] = set()
+        self.totp_secrets: dict[str, str] = {}
+        self.totp_last_step: dict[str, int] = {}
 
     async def add(self, username: str, password_hash: str, created_at: datetime) -> StaffUser:
         if username in self.users:
@@ -84,8 +88,13 @@ class FakeStaffRepository:
         self.users[username] = (user, password_hash)
         return user
 
-    async def password_hash(self, username: str) -> tuple[StaffUser, str] | None:
-        return self.users.get(username)
+    async def credentials(self, username: str) -> StaffCredentials | None:
+        if username not in self.users:
+            return None
+        user, password_hash = self.users[username]
+        return StaffCredentials(
+            user, password_hash, username in self.disabled, self.totp_secrets.get(username)
+        )
 
     async def count(self) -> int:
         return len(self.users)
@@ -114,3 +123,28 @@ class FakeStaffRepository:
     async def touch_session(self, token: str, expires_at: datetime) -> None:
         if token in self.sessions:
             self.sessions[token] = replace(self.sessions[token], expires_at=expires_at)
+
+    async def set_disabled(self, username: str, disabled_at: datetime | None) -> bool:
+        if username not in self.users:
+            return False
+        if disabled_at is None:
+            self.disabled.discard(username)
+        else:
+            self.disabled.add(username)
+        return True
+
+    async def set_totp_secret(self, username: str, encrypted_secret: str | None) -> bool:
+        if username not in self.users:
+            return False
+        self.totp_last_step.pop(username, None)
+        if encrypted_secret is None:
+            self.totp_secrets.pop(username, None)
+        else:
+            self.totp_secrets[username] = encrypted_secret
+        return True
+
+    async def claim_totp_step(self, username: str, step: int) -> bool:
+        if self.totp_last_step.get(username, -1) >= step:
+            return False
+        self.totp_last_step[username] = step
+        return True
