@@ -1,4 +1,5 @@
-"""The production tracker store keeps conversations whole when PostgreSQL drops connections."""
+"""The production tracker store keeps conversations whole when PostgreSQL drops connections,
+and customers' details unreadable in its rows."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import psycopg2
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.stores.encrypted_tracker_store import EncryptedSQLTrackerStore
 from bot.stores.tracker_store import ResilientSQLTrackerStore
 from tests.support.databases import postgres_admin_dsn, temporary_postgres_database
 
@@ -75,3 +77,51 @@ async def test_rasas_own_store_fails_on_the_first_use_after_termination(database
     assert _terminate_connections(database) >= 1
     with pytest.raises(Exception, match="terminat|closed|connection"):
         await store.retrieve("c1")
+
+
+def _stored_data(url: str) -> str:
+    connection = psycopg2.connect(url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM events ORDER BY id")
+        rows = "\n".join(data for (data,) in cursor.fetchall())
+    connection.close()
+    return rows
+
+
+async def test_the_encrypted_store_keeps_no_name_or_email_readable_and_gives_them_back(
+    database: str,
+) -> None:
+    domain = Domain.from_dict(
+        {"slots": {name: {"type": "text", "mappings": [{"type": "custom"}]} for name in SLOTS}}
+    )
+    store = EncryptedSQLTrackerStore(
+        domain=domain, dialect="postgresql", host="127.0.0.1", port=5432,
+        db=database.rsplit("/", 1)[1], username="postgres", password="",
+    )  # fmt: skip
+    tracker = DialogueStateTracker("c1", domain.slots)
+    for event in (
+        UserUttered("Jane Roe"),
+        SlotSet("requester_name", "Jane Roe"),
+        UserUttered("my email is jane.roe@example.com"),
+        SlotSet("email", "jane.roe@example.com"),
+        SlotSet("requested_slot", "service"),
+        BotUttered("Name: Jane Roe, email jane.roe@example.com. Send it?"),
+    ):
+        tracker.update(event)
+    await store.save(tracker)
+
+    stored = _stored_data(database)
+    assert "requested_slot" in stored and '"service"' in stored
+    assert "jane.roe" not in stored and "Jane" not in stored and "Roe" not in stored
+
+    loaded = await store.retrieve("c1")
+    assert loaded is not None
+    assert loaded.get_slot("requester_name") == "Jane Roe"
+    assert loaded.get_slot("email") == "jane.roe@example.com"
+    assert [e.text for e in loaded.events if isinstance(e, UserUttered)] == [
+        "Jane Roe",
+        "my email is jane.roe@example.com",
+    ]
+
+
+SLOTS = ("requester_name", "email", "requested_slot")
