@@ -4,8 +4,10 @@ An event as Rasa stores it is a JSON object. Before it is written, `EventSealer.
 
 - the value of a `slot` event for a personal slot (bot.contract.PERSONAL_SLOTS),
 - the text of every user message (`text`, `parse_data.text` and the entity values),
-- the text of every bot message (a summary shown before a request is sent repeats the name
-  and email),
+- the text and data of every bot message (a summary shown before a request is sent repeats
+  the name and email),
+- the metadata of every event except the model and response names (Rasa keeps the values a
+  response was filled with there),
 - the entity values of an `entities` event,
 
 each with `enc:v1:<Fernet token>` of its JSON; `open` reverses it, and leaves anything not
@@ -38,6 +40,9 @@ from bot.contract import PERSONAL_SLOTS
 KEY_VARIABLE = "TRACKER_ENCRYPTION_KEY"
 DEVELOPMENT_KEY = "local-development-tracker-encryption-key-not-secret"
 PREFIX = "enc:v1:"
+# Event metadata that says nothing about the customer; any other key (Rasa puts the values a
+# response was filled with into a bot message's metadata, a channel may add its own) is sealed.
+READABLE_METADATA = frozenset({"model_id", "assistant_id", "utter_action"})
 
 
 class UnreadableEvent(ValueError):
@@ -104,10 +109,20 @@ def _entities(entities: Any, change: Any) -> Any:
     ]
 
 
+def _metadata(metadata: Any, change: Any) -> Any:
+    if not isinstance(metadata, dict):
+        return metadata
+    return {
+        key: value if key in READABLE_METADATA else change(value) for key, value in metadata.items()
+    }
+
+
 def _transform(event: dict[str, Any], change: Any) -> dict[str, Any]:
     """A copy of `event` with `change` applied to each personal value (the input is kept)."""
     kind = event.get("event")
     result = dict(event)
+    if "metadata" in event:
+        result["metadata"] = _metadata(event["metadata"], change)
     if kind == "slot" and event.get("name") in PERSONAL_SLOTS:
         result["value"] = change(event.get("value"))
     elif kind == "user":
@@ -121,6 +136,7 @@ def _transform(event: dict[str, Any], change: Any) -> dict[str, Any]:
             }
     elif kind == "bot":
         result["text"] = change(event.get("text"))
+        result["data"] = change(event.get("data"))
     elif kind == "entities":
         result["entities"] = _entities(event.get("entities"), change)
     return result

@@ -38,7 +38,13 @@ EVENTS: list[dict[str, Any]] = [
     {"event": "slot", "timestamp": 2.0, "name": "email", "value": EMAIL},
     {"event": "slot", "timestamp": 2.0, "name": "requester_name", "value": "Jane Doe"},
     {"event": "slot", "timestamp": 2.0, "name": "requested_slot", "value": "service"},
-    {"event": "bot", "timestamp": 3.0, "text": f"Name: Jane Doe, email: {EMAIL}", "data": {}},
+    {
+        "event": "bot",
+        "timestamp": 3.0,
+        "text": f"Name: Jane Doe, email: {EMAIL}",
+        "data": {"buttons": [{"title": "Confirm", "payload": "/affirm"}]},
+        "metadata": {"utter_action": "utter_summary", "email": EMAIL, "model_id": "m1"},
+    },
     {"event": "active_loop", "timestamp": 3.0, "name": "privacy_request_form"},
     {"event": "entities", "timestamp": 3.0, "entities": [{"entity": "email", "value": EMAIL}]},
     {"event": "slot", "timestamp": 4.0, "name": "email", "value": None},
@@ -65,6 +71,8 @@ def test_what_the_purge_and_the_miner_read_stays_in_clear() -> None:
     assert sealed[3]["value"] == "service"  # requested_slot is not personal
     assert sealed[5] == EVENTS[5]  # the running form
     assert sealed[7]["value"] is None  # a reset slot
+    assert sealed[4]["metadata"]["utter_action"] == "utter_summary"
+    assert sealed[4]["metadata"]["model_id"] == "m1"
     assert [event["timestamp"] for event in sealed] == [event["timestamp"] for event in EVENTS]
 
 
