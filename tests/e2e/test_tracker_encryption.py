@@ -80,4 +80,5 @@ def test_a_half_filled_form_resumes_after_a_rasa_restart_with_nothing_readable_s
     assert "Please describe your request" in asked, after.show()
     summary = _said(after.say("Erase my account on the watch app and its workout history."))
     assert name in summary and email in summary, after.show()
-    assert email not in _stored_rows(stack, sender)
+    stored = _stored_rows(stack, sender)
+    assert email not in stored and name not in stored and "watch app" not in stored

@@ -4,6 +4,7 @@ and customers' details unreadable in its rows."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -17,6 +18,8 @@ from bot.stores.tracker_store import ResilientSQLTrackerStore
 from tests.support.databases import postgres_admin_dsn, temporary_postgres_database
 
 pytestmark = pytest.mark.postgres
+
+SLOTS = ("requester_name", "email", "requested_slot")
 
 
 @pytest.fixture
@@ -124,4 +127,25 @@ async def test_the_encrypted_store_keeps_no_name_or_email_readable_and_gives_the
     ]
 
 
-SLOTS = ("requester_name", "email", "requested_slot")
+def test_without_a_key_outside_development_rasa_gets_an_error_naming_it_not_a_memory_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Rasa falls back to an in-memory store only when a store's module is missing; a missing
+    key reaches `rasa run` as an error, which stops it (checked by hand: exit status 1)."""
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.settings_env import SettingsError
+
+    config = EndpointConfig(
+        type="bot.stores.encrypted_tracker_store.EncryptedSQLTrackerStore",
+        dialect="sqlite",
+        db=str(tmp_path / "tracker.db"),
+    )
+    monkeypatch.delenv("HELPDESK_ENV", raising=False)
+    monkeypatch.delenv("TRACKER_ENCRYPTION_KEY", raising=False)
+    with pytest.raises(SettingsError, match="TRACKER_ENCRYPTION_KEY is not set"):
+        create_tracker_store(config, Domain.empty())
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEY", "k" * 43)
+    store = create_tracker_store(config, Domain.empty())
+    assert isinstance(store, EncryptedSQLTrackerStore)
