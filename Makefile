@@ -91,8 +91,9 @@ typecheck: $(STAMP) ## mypy
 validate: $(STAMP) ## rasa data validate (domain, data, stories)
 	$(RASA) data validate --config config.yml --domain domain.yml --data $(TRAIN_DATA) --fail-on-warnings
 
-browser: ## Debian's Chromium for the browser tests (never a browser download)
+browser: ## Debian's Chromium and axe-core (npm, pinned) for the browser tests (never a browser download)
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-axe-core.sh
 
 test-python: $(STAMP) $(MODEL) browser ## pytest: unit, integration (SQLite, PostgreSQL, Redis), e2e, browser
 	$(BIN)/pytest -q

@@ -122,6 +122,21 @@ EXCERPT_SENDERS = ("customer", "bot", "staff")
 # (CONVERSATION_RETENTION_DAYS): the help desk's purge applies it, the site's page states it.
 DEFAULT_CONVERSATION_RETENTION_DAYS = 30
 CONVERSATION_RETENTION_VARIABLE = "CONVERSATION_RETENTION_DAYS"
+# A closed ticket keeps its requester's details this many days after it was last changed
+# (TICKET_RETENTION_DAYS); then the same purge keeps only its type, dates, status, reference and
+# audit trail, the record that the request was handled. The site's page states it too.
+DEFAULT_TICKET_RETENTION_DAYS = 365
+TICKET_RETENTION_VARIABLE = "TICKET_RETENTION_DAYS"
+# Slots holding what a customer told the bot about themselves: the tracker store keeps their
+# values encrypted (bot/stores/), the tracker miner never writes them out (scripts/mine_tracker.py).
+# Names of slots other teams may add (phone, membership id, the verification code) are listed
+# ahead so they are covered from the day they appear.
+PERSONAL_SLOTS = frozenset(
+    {
+        "requester_name", "email", "phone", "membership_id", "service", "details",
+        "status_reference", "status_email", "verification_code",
+    }
+)  # fmt: skip
 
 # Identity verification of a chat request by a code sent to the requester's email address.
 VERIFICATION_CODE_DIGITS = 6

@@ -146,6 +146,7 @@ def stack(model: Path, logs: Path) -> Iterator[tuple[Endpoints, str, str]]:
             "REDIS_HOST": "127.0.0.1",
             "REDIS_PORT": "6379",
             "REDIS_DB": str(REDIS_DB),
+            "TRACKER_ENCRYPTION_KEY": secrets.token_urlsafe(32),  # the encrypted tracker store
         }
         helpdesk_url = f"http://127.0.0.1:{port['helpdesk']}"
         servers: list[tuple[ServerProcess, str, float]] = []

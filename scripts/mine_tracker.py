@@ -1,7 +1,8 @@
 """Find real customer messages the bot got wrong, as a draft of NLU training data for review.
 
 Reads Rasa's SQL tracker store (table `events`; SQLite `var/rasa-tracker.db` by default, or any
-SQLAlchemy URL such as `postgresql://postgres@127.0.0.1:5432/rasa`) and picks the user messages
+SQLAlchemy URL such as `postgresql://postgres@127.0.0.1:5432/rasa`), opening what the store
+encrypted with TRACKER_ENCRYPTION_KEY (bot/stores/sealing.py), and picks the user messages
 
 - whose top intent had a confidence below --threshold, or
 - that were classified as `nlu_fallback` or `out_of_scope`, or
@@ -32,7 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from bot.contract import REFERENCE_IN_TEXT
+# PERSONAL_SLOTS: the customer's own details, never written out wherever they appear.
+from bot.contract import PERSONAL_SLOTS, REFERENCE_IN_TEXT
+from bot.settings_env import SettingsError
+from bot.stores.sealing import EventSealer, UnreadableEvent
 
 DEFAULT_DB = "var/rasa-tracker.db"
 DEFAULT_THRESHOLD = 0.6
@@ -50,10 +54,6 @@ FALLBACK_ACTIONS = frozenset(
 )
 
 
-# Slots whose values are the customer's own details: never written out, wherever they appear.
-PERSONAL_SLOTS = frozenset(
-    {"requester_name", "email", "service", "details", "status_reference", "status_email"}
-)
 EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 PHONE_IN_TEXT = re.compile(r"(?<![\w])\+?\d[\d\s().\-]{6,}\d(?![\w])")
 LONG_NUMBER = re.compile(r"\b\d{5,}\b")
@@ -98,9 +98,14 @@ def database_url(db: str) -> str:
     return db if "://" in db else f"sqlite:///{db}"
 
 
-def read_events(db: str, since: float | None = None) -> list[EventRow]:
-    """The events of every conversation in the store, in the order they happened."""
+def read_events(
+    db: str, since: float | None = None, sealer: EventSealer | None = None
+) -> list[EventRow]:
+    """The events of every conversation in the store, in the order they happened, with what
+    the tracker store encrypted opened (the key from TRACKER_ENCRYPTION_KEY unless given)."""
     import sqlalchemy as sa
+
+    sealer = sealer or EventSealer.from_env()
 
     url = database_url(db)
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
@@ -120,7 +125,7 @@ def read_events(db: str, since: float | None = None) -> list[EventRow]:
                     type_name=str(row.type_name),
                     timestamp=float(row.timestamp or 0.0),
                     action_name=row.action_name,
-                    data=str(row.data or "{}"),
+                    data=json.dumps(sealer.open(json.loads(row.data or "{}"))),
                 )
                 for row in rows
             ]
@@ -270,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         since = day.timestamp()
     try:
         rows = read_events(args.db, since)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, SettingsError, UnreadableEvent) as error:
         print(f"mine_tracker: {error}", file=sys.stderr)
         return 2
     messages = find_misunderstood(rows, args.threshold)

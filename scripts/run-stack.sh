@@ -34,6 +34,14 @@ export ACTION_SERVER_TOKEN
 # Databases and logs hold personal data: files this stack creates are its user's alone (0600).
 umask 077
 mkdir -p var
+# Rasa's tracker store encrypts customers' details (bot/stores/sealing.py). Without a key of your
+# own, this machine keeps one in var/ (made once, readable only by you), so conversations stored
+# by one run still open in the next; production sets TRACKER_ENCRYPTION_KEY (docs/security.md).
+if [ -z "${TRACKER_ENCRYPTION_KEY:-}" ]; then
+    [ -s var/tracker-encryption.key ] || "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > var/tracker-encryption.key
+    TRACKER_ENCRYPTION_KEY=$(cat var/tracker-encryption.key)
+fi
+export TRACKER_ENCRYPTION_KEY
 # The help desk deletes conversations from Rasa's tracker store (retention, erasure): tell it
 # where that is. Production endpoints take it from the same TRACKER_DB_* variables as Rasa.
 if [ -z "${TRACKER_STORE_URL:-}" ] && [ -n "${TRACKER_DB_HOST:-}" ] && [ "$ENDPOINTS" != endpoints.yml ]; then
@@ -88,7 +96,7 @@ if [ "$SMTP_HOST" = localhost ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2
     start smtp "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging
 fi
 start helpdesk "$BIN/helpdesk" serve --host 127.0.0.1 --port "$HELPDESK_PORT" --workers "$WORKERS"
-start purge bash -c "while true; do \"$BIN/helpdesk\" purge-conversations || echo 'purge failed'; sleep $PURGE_INTERVAL_SECONDS; done"
+start purge bash -c "while true; do \"$BIN/helpdesk\" purge || echo 'purge failed'; sleep $PURGE_INTERVAL_SECONDS; done"
 # The action server (actions/server.py: rasa_sdk behind X-Action-Token) and Rasa each run
 # $WORKERS processes; Rasa reads SANIC_WORKERS (with a shared lock store).
 start actions "$BIN/python" -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" --workers "$WORKERS"

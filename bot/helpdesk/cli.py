@@ -1,6 +1,6 @@
-"""`helpdesk serve | migrate | create-staff | reset-password | revoke-sessions | disable-staff |
-enable-staff | totp-enrol | totp-disable | gen-secrets`: run, upgrade and administer the help
-desk."""
+"""`helpdesk serve | migrate | purge | create-staff | reset-password | revoke-sessions |
+disable-staff | enable-staff | totp-enrol | totp-disable | gen-secrets`: run, upgrade and
+administer the help desk."""
 
 from __future__ import annotations
 
@@ -43,11 +43,13 @@ def _parser() -> argparse.ArgumentParser:
         help="server processes sharing the port (each with its own database pool)",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
-    commands.add_parser(
-        "purge-conversations",
-        help="delete chat conversations older than CONVERSATION_RETENTION_DAYS "
-        "(keeps those with a request in progress)",
-    )
+    for name in ("purge", "purge-conversations"):  # the second: its name before tickets too
+        commands.add_parser(
+            name,
+            help="delete chat conversations older than CONVERSATION_RETENTION_DAYS (keeps those "
+            "with a request in progress) and remove the requester's details from tickets closed "
+            "for longer than TICKET_RETENTION_DAYS",
+        )
     staff = commands.add_parser("create-staff", help="create a staff account for the console")
     staff.add_argument("--username", required=True)
     staff.add_argument(
@@ -75,7 +77,12 @@ ACCOUNT_COMMANDS = {
     "totp-disable": "remove a staff account's TOTP second factor",
 }
 
-SECRET_VARIABLES = ("HELPDESK_SERVICE_TOKEN", "HELPDESK_SECRET_KEY", "ACTION_SERVER_TOKEN")
+SECRET_VARIABLES = (
+    "HELPDESK_SERVICE_TOKEN",
+    "HELPDESK_SECRET_KEY",
+    "ACTION_SERVER_TOKEN",
+    "TRACKER_ENCRYPTION_KEY",
+)
 
 
 def gen_secrets() -> int:
@@ -102,22 +109,29 @@ async def _add_staff(database_url: str, username: str, password: str) -> None:
         await engine.dispose()
 
 
-async def _purge(settings: Settings) -> services.PurgeReport:
+async def _purge(
+    settings: Settings,
+) -> tuple[services.PurgeReport, services.TicketRetentionReport]:
     engine = create_engine(settings.database_url)
     conversations = SqlConversationStore.from_url(settings.tracker_store_url)
+    tickets = SqlTicketRepository(engine)
     try:
-        return await services.purge_conversations(
-            SqlTicketRepository(engine), conversations, settings.conversation_retention_days
+        purged = await services.purge_conversations(
+            tickets, conversations, settings.conversation_retention_days
         )
+        trimmed = await services.remove_personal_data_of_closed_tickets(
+            tickets, settings.ticket_retention_days
+        )
+        return purged, trimmed
     finally:
         await conversations.dispose()
         await engine.dispose()
 
 
-def purge_conversations(settings: Settings) -> int:
-    """Apply the retention period to the tracker store and say what was deleted."""
+def purge(settings: Settings) -> int:
+    """Apply both retention periods (conversations, closed tickets) and say what changed."""
     migrate(settings.database_url)
-    report = asyncio.run(_purge(settings))
+    report, tickets = asyncio.run(_purge(settings))
     print(
         f"Deleted {len(report.deleted)} conversation(s) ({report.events} events) with no "
         f"message since {report.cutoff:%Y-%m-%d %H:%M} UTC "
@@ -126,6 +140,13 @@ def purge_conversations(settings: Settings) -> int:
     )
     for sender_id, count in sorted(report.deleted.items()):
         print(f"  deleted {sender_id}: {count} events")
+    print(
+        f"Removed the requester's details from {len(tickets.trimmed)} ticket(s) closed and "
+        f"unchanged since {tickets.cutoff:%Y-%m-%d %H:%M} UTC "
+        f"(retention {settings.ticket_retention_days} days)."
+    )
+    for reference in tickets.trimmed:
+        print(f"  trimmed {reference}")
     return 0
 
 
@@ -260,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings.database_url)
         print("The help desk database is up to date.")
         return 0
-    if args.command == "purge-conversations":
-        return purge_conversations(settings)
+    if args.command in ("purge", "purge-conversations"):
+        return purge(settings)
     if args.command == "create-staff":
         return create_staff(settings, args.username, args.password_stdin)
     if args.command == "reset-password":

@@ -152,6 +152,26 @@ class Ticket:
         )
 
     @property
+    def keeps_personal_data(self) -> bool:
+        """False once the retention period removed the requester's details (the email goes:
+        every ticket is opened with one)."""
+        return bool(self.email)
+
+    def personal_data_removed(self, actor: str, now: datetime) -> Change:
+        """Closed past the retention period: the ticket keeps its reference, type, status,
+        dates and audit trail (the record that the request was handled), not who made it."""
+        note = removed_note(now)
+        return Change(
+            replace(
+                self, requester_name=REMOVED_NAME, email="", phone=None, membership_id=None,
+                details=note, conversation_id=None,
+                conversation_excerpt=(ExcerptMessage("system", note, now.isoformat()),),
+                updated_at=now,
+            ),
+            AuditEntry(actor, "personal_data_removed", {"reason": "retention period"}, now),
+        )  # fmt: skip
+
+    @property
     def verification_state(self) -> str:
         """For staff: not_requested, pending, verified or locked (never the code)."""
         if self.verified_at is not None:
@@ -217,6 +237,13 @@ class Ticket:
 
 def erased_note(now: datetime) -> str:
     return f"conversation erased on {now.date().isoformat()}"
+
+
+REMOVED_NAME = "(removed)"
+
+
+def removed_note(now: datetime) -> str:
+    return f"personal details removed on {now.date().isoformat()} after the retention period"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ ticket's row while the domain decides the change, so two concurrent changes cann
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -71,6 +71,10 @@ class TicketRepository(Protocol):
 
     async def open_conversation_ids(self) -> set[str]:
         """The conversations that open tickets came from (a request still in progress)."""
+
+    async def closed_with_personal_data(self, last_changed_before: datetime) -> Sequence[str]:
+        """References of closed tickets, unchanged since before the given time, that still
+        hold their requester's details."""
 
 
 class StaffRepository(Protocol):
@@ -238,6 +242,20 @@ class SqlTicketRepository:
         )
         async with self._engine.connect() as conn:
             return {row.conversation_id for row in await conn.execute(query)}
+
+    async def closed_with_personal_data(self, last_changed_before: datetime) -> Sequence[str]:
+        t = tables.tickets
+        query = (
+            sa.select(t.c.reference)
+            .where(
+                t.c.status.not_in([s.value for s in OPEN_STATUSES]),
+                t.c.updated_at < last_changed_before,
+                t.c.email != "",
+            )
+            .order_by(t.c.id)
+        )
+        async with self._engine.connect() as conn:
+            return [row.reference for row in await conn.execute(query)]
 
     async def update(self, reference: str, decide: Decide) -> Change:
         t = tables.tickets

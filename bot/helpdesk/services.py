@@ -26,6 +26,8 @@ from typing import Any, NoReturn
 from bot.contract import parse_reference
 from bot.helpdesk.conversations import ConversationStore
 from bot.helpdesk.models import (
+    SYSTEM_ACTOR,
+    Change,
     CreatedTicket,
     Note,
     StaffSession,
@@ -339,6 +341,42 @@ async def purge_conversations(
         # Only events older than the cutoff: a customer who came back since keeps the new ones.
         deleted[sender_id] = await conversations.delete(sender_id, up_to=cutoff.timestamp())
     return PurgeReport(cutoff, deleted, kept)
+
+
+@dataclass(frozen=True)
+class TicketRetentionReport:
+    """Closed tickets whose requester's details a retention run removed."""
+
+    cutoff: datetime
+    trimmed: list[str]  # references
+
+
+async def remove_personal_data_of_closed_tickets(
+    tickets: TicketRepository, retention_days: int, now: datetime | None = None
+) -> TicketRetentionReport:
+    """Tickets closed and unchanged for more than `retention_days` keep their reference, type,
+    status, dates and audit trail, and lose the requester's name, email, phone, membership id,
+    details and conversation excerpt. Running it again changes nothing more."""
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+
+    def remove(ticket: Ticket) -> Change:
+        # Looked at again under the row lock: staff may have reopened or changed it meanwhile.
+        if ticket.is_open or ticket.updated_at >= cutoff or not ticket.keeps_personal_data:
+            raise _ChangedMeanwhile(ticket.reference)
+        return ticket.personal_data_removed(SYSTEM_ACTOR, now or utcnow())
+
+    trimmed: list[str] = []
+    for reference in await tickets.closed_with_personal_data(cutoff):
+        try:
+            await tickets.update(reference, remove)
+        except _ChangedMeanwhile:
+            continue
+        trimmed.append(reference)
+    return TicketRetentionReport(cutoff, trimmed)
+
+
+class _ChangedMeanwhile(Exception):
+    """A ticket no longer due for removal when its row was locked: it is left as it is."""
 
 
 ERASE_GRACE_SECONDS = 5.0

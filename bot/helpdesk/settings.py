@@ -10,7 +10,9 @@ from bot import settings_env as env_var
 from bot.contract import (
     CONVERSATION_RETENTION_VARIABLE,
     DEFAULT_CONVERSATION_RETENTION_DAYS,
+    DEFAULT_TICKET_RETENTION_DAYS,
     DEVELOPMENT_SERVICE_TOKEN,
+    TICKET_RETENTION_VARIABLE,
 )
 from bot.helpdesk.conversations import DEFAULT_TRACKER_STORE_URL
 from bot.settings_env import SettingsError as SettingsError
@@ -54,6 +56,8 @@ class Settings:
     tracker_store_url: str = DEFAULT_TRACKER_STORE_URL
     # Conversations are deleted this many days after their last message.
     conversation_retention_days: int = DEFAULT_CONVERSATION_RETENTION_DAYS
+    # Closed tickets lose the requester's details this many days after their last change.
+    ticket_retention_days: int = DEFAULT_TICKET_RETENTION_DAYS
     # Where customers reach the site (the verification link in the code email).
     public_url: str = "http://localhost:8000"
     # Verification codes tried per client address and ticket, in a sliding window.
@@ -97,6 +101,9 @@ class Settings:
             public_url=env_var.text(env, "HELPDESK_PUBLIC_URL", cls.public_url).rstrip("/"),
             conversation_retention_days=env_var.integer(
                 env, CONVERSATION_RETENTION_VARIABLE, cls.conversation_retention_days, minimum=1
+            ),
+            ticket_retention_days=env_var.integer(
+                env, TICKET_RETENTION_VARIABLE, cls.ticket_retention_days, minimum=1
             ),
         )
         if not env_var.is_development(env) and not settings.secure_cookies:

@@ -46,6 +46,7 @@ def render_page(settings: SiteSettings, assets: dict[str, Asset]) -> str:
         rasa_webhook_url=settings.rasa_webhook_url,
         max_message_length=settings.max_message_length,
         retention_days=settings.conversation_retention_days,
+        ticket_retention_days=settings.ticket_retention_days,
         asset_urls={name: asset.url for name, asset in assets.items()},
     )
 

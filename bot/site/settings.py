@@ -9,7 +9,12 @@ from urllib.parse import urlsplit
 
 from bot import settings_env as env_var
 from bot.chat.limits import DEFAULT_MAX_MESSAGE_LENGTH, ChatLimits
-from bot.contract import CONVERSATION_RETENTION_VARIABLE, DEFAULT_CONVERSATION_RETENTION_DAYS
+from bot.contract import (
+    CONVERSATION_RETENTION_VARIABLE,
+    DEFAULT_CONVERSATION_RETENTION_DAYS,
+    DEFAULT_TICKET_RETENTION_DAYS,
+    TICKET_RETENTION_VARIABLE,
+)
 from bot.settings_env import SettingsError
 
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -47,6 +52,8 @@ class SiteSettings:
     sections_path: Path = POLICY_DIR / "sections.yml"
     # Stated on the page; the help desk's purge deletes conversations after the same period.
     conversation_retention_days: int = DEFAULT_CONVERSATION_RETENTION_DAYS
+    # Stated on the page too; the same purge trims closed tickets after this period.
+    ticket_retention_days: int = DEFAULT_TICKET_RETENTION_DAYS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rasa_url", _checked_rasa_url(self.rasa_url))
@@ -75,5 +82,8 @@ class SiteSettings:
             sections_path=policy_dir / "sections.yml",
             conversation_retention_days=env_var.integer(
                 env, CONVERSATION_RETENTION_VARIABLE, DEFAULT_CONVERSATION_RETENTION_DAYS, minimum=1
+            ),
+            ticket_retention_days=env_var.integer(
+                env, TICKET_RETENTION_VARIABLE, DEFAULT_TICKET_RETENTION_DAYS, minimum=1
             ),
         )

@@ -79,6 +79,8 @@ def _rasa_production_env(tracker_database_url: str, actions_port: int) -> dict[s
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": "6379",
         "REDIS_DB": str(REDIS_TEST_DB),
+        # as in production: a real key, not the development default (bot/stores/sealing.py)
+        "TRACKER_ENCRYPTION_KEY": secrets.token_urlsafe(32),
     }
 
 

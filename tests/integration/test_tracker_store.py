@@ -1,20 +1,25 @@
-"""The production tracker store keeps conversations whole when PostgreSQL drops connections."""
+"""The production tracker store keeps conversations whole when PostgreSQL drops connections,
+and customers' details unreadable in its rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg2
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.stores.encrypted_tracker_store import EncryptedSQLTrackerStore
 from bot.stores.tracker_store import ResilientSQLTrackerStore
 from tests.support.databases import postgres_admin_dsn, temporary_postgres_database
 
 pytestmark = pytest.mark.postgres
+
+SLOTS = ("requester_name", "email", "requested_slot")
 
 
 @pytest.fixture
@@ -75,3 +80,72 @@ async def test_rasas_own_store_fails_on_the_first_use_after_termination(database
     assert _terminate_connections(database) >= 1
     with pytest.raises(Exception, match="terminat|closed|connection"):
         await store.retrieve("c1")
+
+
+def _stored_data(url: str) -> str:
+    connection = psycopg2.connect(url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM events ORDER BY id")
+        rows = "\n".join(data for (data,) in cursor.fetchall())
+    connection.close()
+    return rows
+
+
+async def test_the_encrypted_store_keeps_no_name_or_email_readable_and_gives_them_back(
+    database: str,
+) -> None:
+    domain = Domain.from_dict(
+        {"slots": {name: {"type": "text", "mappings": [{"type": "custom"}]} for name in SLOTS}}
+    )
+    store = EncryptedSQLTrackerStore(
+        domain=domain, dialect="postgresql", host="127.0.0.1", port=5432,
+        db=database.rsplit("/", 1)[1], username="postgres", password="",
+    )  # fmt: skip
+    tracker = DialogueStateTracker("c1", domain.slots)
+    for event in (
+        UserUttered("Jane Roe"),
+        SlotSet("requester_name", "Jane Roe"),
+        UserUttered("my email is jane.roe@example.com"),
+        SlotSet("email", "jane.roe@example.com"),
+        SlotSet("requested_slot", "service"),
+        BotUttered("Name: Jane Roe, email jane.roe@example.com. Send it?"),
+    ):
+        tracker.update(event)
+    await store.save(tracker)
+
+    stored = _stored_data(database)
+    assert "requested_slot" in stored and '"service"' in stored
+    assert "jane.roe" not in stored and "Jane" not in stored and "Roe" not in stored
+
+    loaded = await store.retrieve("c1")
+    assert loaded is not None
+    assert loaded.get_slot("requester_name") == "Jane Roe"
+    assert loaded.get_slot("email") == "jane.roe@example.com"
+    assert [e.text for e in loaded.events if isinstance(e, UserUttered)] == [
+        "Jane Roe",
+        "my email is jane.roe@example.com",
+    ]
+
+
+def test_without_a_key_outside_development_rasa_gets_an_error_naming_it_not_a_memory_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Rasa falls back to an in-memory store only when a store's module is missing; a missing
+    key reaches `rasa run` as an error, which stops it (checked by hand: exit status 1)."""
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.settings_env import SettingsError
+
+    config = EndpointConfig(
+        type="bot.stores.encrypted_tracker_store.EncryptedSQLTrackerStore",
+        dialect="sqlite",
+        db=str(tmp_path / "tracker.db"),
+    )
+    monkeypatch.delenv("HELPDESK_ENV", raising=False)
+    monkeypatch.delenv("TRACKER_ENCRYPTION_KEY", raising=False)
+    with pytest.raises(SettingsError, match="TRACKER_ENCRYPTION_KEY is not set"):
+        create_tracker_store(config, Domain.empty())
+    monkeypatch.setenv("TRACKER_ENCRYPTION_KEY", "k" * 43)
+    store = create_tracker_store(config, Domain.empty())
+    assert isinstance(store, EncryptedSQLTrackerStore)

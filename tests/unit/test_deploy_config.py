@@ -78,7 +78,7 @@ def test_the_production_lock_store_is_the_atomic_one_with_a_prefix_rasa_accepts(
     lock_store = endpoints["lock_store"]
     assert lock_store["type"] == "bot.stores.lock_store.AtomicRedisLockStore"
     tracker_store = endpoints["tracker_store"]
-    assert tracker_store["type"] == "bot.stores.tracker_store.ResilientSQLTrackerStore"
+    assert tracker_store["type"] == "bot.stores.encrypted_tracker_store.EncryptedSQLTrackerStore"
     assert tracker_store["dialect"] == "postgresql"
     assert str(lock_store["key_prefix"]).isalnum()  # Rasa drops any other prefix
 
@@ -90,3 +90,11 @@ def test_make_run_binds_every_server_to_loopback_unless_told_otherwise() -> None
     assert '--interface "$RASA_INTERFACE"' in rasa_line
     assert "-m actions.server --host 127.0.0.1" in RUN_STACK
     assert "serve --host 127.0.0.1" in RUN_STACK
+
+
+def test_both_endpoints_files_encrypt_and_compose_passes_rasa_the_key() -> None:
+    for name in ("endpoints.yml", "endpoints.production.yml"):
+        tracker_store = yaml.safe_load((ROOT / name).read_text())["tracker_store"]
+        assert tracker_store["type"].endswith("EncryptedSQLTrackerStore"), name
+    assert "TRACKER_ENCRYPTION_KEY" in service("rasa")["environment"]
+    assert "TRACKER_ENCRYPTION_KEY" in (ROOT / "deploy" / "example.env").read_text()

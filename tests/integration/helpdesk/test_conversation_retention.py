@@ -1,5 +1,6 @@
 """Retention and erasure of chat conversations in Rasa's own SQL tracker store, on SQLite and
-PostgreSQL: the conversations are written by Rasa's `SQLTrackerStore` itself."""
+PostgreSQL: the conversations are written by the store Rasa runs with (Rasa's `SQLTrackerStore`,
+encrypting customers' details: bot/stores/encrypted_tracker_store.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bot.helpdesk import services
 from bot.helpdesk.conversations import SqlConversationStore
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.repository import SqlTicketRepository
+from bot.stores.encrypted_tracker_store import EncryptedSQLTrackerStore
 from tests.integration.helpdesk.conftest import open_ticket
 from tests.support.databases import temporary_postgres_database
 
@@ -37,10 +39,11 @@ def tracker_url(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 def rasa_store(url: str) -> SQLTrackerStore:
+    """The tracker store both endpoints files use (details encrypted in its rows)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=parsed.database)
-    return SQLTrackerStore(
+        return EncryptedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=parsed.database)
+    return EncryptedSQLTrackerStore(
         Domain.empty(), dialect="postgresql", host=parsed.host, port=parsed.port,
         db=parsed.database, username=parsed.username, password=parsed.password,
     )  # fmt: skip

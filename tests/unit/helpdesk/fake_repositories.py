@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -69,6 +70,15 @@ class FakeTicketRepository:
             for d in self.tickets.values()
             if d.ticket.is_open and d.ticket.conversation_id
         }
+
+    async def closed_with_personal_data(self, last_changed_before: datetime) -> Sequence[str]:
+        return [
+            d.ticket.reference
+            for d in self.tickets.values()
+            if not d.ticket.is_open
+            and d.ticket.updated_at < last_changed_before
+            and d.ticket.keeps_personal_data
+        ]
 
 
 class FakeStaffRepository:

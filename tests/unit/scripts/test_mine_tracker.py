@@ -1,4 +1,5 @@
-"""Mining the tracker store for messages the bot got wrong, on a SQLite store Rasa itself wrote."""
+"""Mining the tracker store for messages the bot got wrong, on a SQLite store written by the
+tracker store Rasa runs with (Rasa's own, encrypting customers' details)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.stores.encrypted_tracker_store import EncryptedSQLTrackerStore
 from scripts import mine_tracker
 
 
@@ -28,7 +29,7 @@ def _action(name: str, timestamp: float) -> ActionExecuted:
 
 
 async def _store(path: Path, conversations: dict[str, list[Event]]) -> None:
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    store = EncryptedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
     try:
         for sender, events in conversations.items():
             await store.save(DialogueStateTracker.from_events(sender, events))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sanic import Sanic
 
+from bot.contract import DEFAULT_TICKET_RETENTION_DAYS
 from bot.site import SiteSettings, create_site_blueprint
 
 POLICY_PATH = Path(__file__).resolve().parents[3] / "data" / "policy" / "privacy-policy.md"
@@ -233,3 +234,24 @@ async def test_the_retention_stated_on_the_page_is_the_setting(
     _, default_page = await fetch_page(make_app(SiteSettings.from_env(development)))
     default = Settings.from_env(development).conversation_retention_days
     assert f"deleted automatically {default} days after its last message" in default_page.text
+
+
+@pytest.mark.parametrize("days", [None, "400"])
+async def test_the_page_states_what_is_kept_for_how_long_and_how_to_delete_it(
+    days: str | None,
+) -> None:
+    """Encrypted messages and form answers, tickets trimmed after the ticket retention period
+    (the setting the purge applies, default or not), and the two ways to have it deleted."""
+    from bot.helpdesk.settings import Settings
+
+    environment = {"HELPDESK_ENV": "development", "RASA_URL": "http://rasa.test:5005"}
+    if days is not None:
+        environment["TICKET_RETENTION_DAYS"] = days
+    purge = Settings.from_env(environment).ticket_retention_days
+    _, page = await fetch_page(make_app(SiteSettings.from_env(environment)))
+    text = " ".join(page.text.split())
+
+    assert purge == (int(days) if days else DEFAULT_TICKET_RETENTION_DAYS)
+    assert f"for {purge} days after it is closed" in text
+    assert "are stored encrypted" in text and "your name, email address" in text
+    assert "delete this conversation" in text and "the deletion of your data" in text
