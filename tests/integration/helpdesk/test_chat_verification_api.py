@@ -10,6 +10,12 @@ from typing import Any
 
 import pytest
 
+from bot.contract import (
+    STATUS_LABELS,
+    VERIFICATION_LOCKED_LABEL,
+    WAITING_FOR_EMAIL_VERIFICATION_LABEL,
+    Status,
+)
 from bot.helpdesk.app import create_app
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.models import AuditEntry, Change, utcnow
@@ -35,6 +41,14 @@ async def try_code(
     return answer
 
 
+async def status_label(client: Any, reference: str) -> str:
+    _, resp = await client.post(
+        f"/api/v1/tickets/{reference}/status", json={"email": "jane@example.com"}, headers=SERVICE
+    )
+    assert resp.status == 200, resp.text
+    return str(resp.json["status_label"])
+
+
 def other_than(code: str) -> str:
     return "000000" if code != "000000" else "111111"
 
@@ -48,6 +62,7 @@ async def test_a_wrong_code_then_the_right_one_hands_the_request_to_staff(
     client: Any, smtp_server: SmtpServer, staff: dict[str, str]
 ) -> None:
     reference, code = await chat_request(client, smtp_server)
+    assert await status_label(client, reference) == WAITING_FOR_EMAIL_VERIFICATION_LABEL
 
     wrong = await try_code(client, reference.lower(), other_than(code))
     right = await try_code(client, reference, f"{code[:3]} {code[3:]}")
@@ -56,6 +71,7 @@ async def test_a_wrong_code_then_the_right_one_hands_the_request_to_staff(
     assert wrong == {"reference": reference, "result": "wrong", "attempts_left": 2}
     assert right == {"reference": reference, "result": "verified", "attempts_left": 0}
     assert again["result"] == "not_pending"
+    assert await status_label(client, reference) == STATUS_LABELS[Status.NEW]
     _, detail = await client.get(f"/api/v1/tickets/{reference}", headers=staff)
     assert detail.json["status"] == "new" and detail.json["verification"] == "verified"
     assert code not in detail.text
@@ -75,6 +91,7 @@ async def test_three_wrong_codes_in_the_chat_lock_the_verification(
         ("wrong", 2), ("wrong", 1), ("locked", 0),
     ]  # fmt: skip
     assert after_lock["result"] == "locked"
+    assert await status_label(client, reference) == VERIFICATION_LOCKED_LABEL
     _, detail = await client.get(f"/api/v1/tickets/{reference}", headers=staff)
     assert detail.json["status"] == "identity_check" and detail.json["verification"] == "locked"
 
