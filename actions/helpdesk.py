@@ -79,6 +79,15 @@ class TicketStatus:
     due_at: str
 
 
+@dataclass(frozen=True)
+class VerificationOutcome:
+    """The help desk's answer to a code typed in the chat."""
+
+    reference: str
+    result: str  # verified, wrong, expired, locked or not_pending
+    attempts_left: int = 0
+
+
 class HelpDeskError(Exception):
     """The help desk did not do what was asked; nothing may be reported as stored."""
 
@@ -122,6 +131,12 @@ class HelpDeskClient(Protocol):
 
     async def erase_conversation(self, conversation_id: str) -> int:
         """Delete this conversation from the tracker store; the number of events deleted."""
+        ...
+
+    async def verify_code(
+        self, reference: str, code: str, conversation_id: str
+    ) -> VerificationOutcome:
+        """Check a code typed in conversation `conversation_id` for the ticket it opened."""
         ...
 
 
@@ -214,6 +229,24 @@ class HttpHelpDeskClient:
         deleted = body.get("events_deleted")
         return deleted if isinstance(deleted, int) else 0
 
+    async def verify_code(
+        self, reference: str, code: str, conversation_id: str
+    ) -> VerificationOutcome:
+        path = f"/api/v1/tickets/{quote(reference, safe='')}/verification"
+        attempt = {"code": code, "conversation_id": conversation_id}
+        # Not retried: an attempt that reached the help desk counts, and a retry would count
+        # the same wrong code twice.
+        body = await self._request("POST", path, json_body=attempt, retries=0)
+        left = body.get("attempts_left")
+        try:
+            return VerificationOutcome(
+                reference=str(body["reference"]),
+                result=str(body["result"]),
+                attempts_left=left if isinstance(left, int) else 0,
+            )
+        except KeyError as error:
+            raise HelpDeskUnavailable(f"unexpected verification body: {error!r}") from error
+
     async def _request(
         self,
         method: str,
@@ -221,13 +254,15 @@ class HttpHelpDeskClient:
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         extra_headers: dict[str, str] | None = None,
+        retries: int | None = None,
     ) -> dict[str, Any]:
+        retries = self._retries if retries is None else retries
         headers = {"Authorization": f"Bearer {self._service_token}", "Accept": "application/json"}
         headers.update(extra_headers or {})
         url = self._base_url + path
         last_problem = "no attempt made"
         async with aiohttp.ClientSession(timeout=self._timeout) as session:
-            for attempt in range(1, self._retries + 2):
+            for attempt in range(1, retries + 2):
                 try:
                     return await self._attempt(session, method, url, headers, json_body, params)
                 except _RetryableFailure as failure:
@@ -239,10 +274,10 @@ class HttpHelpDeskClient:
                     method,
                     path,
                     attempt,
-                    self._retries + 1,
+                    retries + 1,
                     last_problem,
                 )
-                if attempt <= self._retries:
+                if attempt <= retries:
                     await asyncio.sleep(self._retry_delay_seconds * attempt)
         raise HelpDeskUnavailable(last_problem)
 

@@ -31,7 +31,7 @@ from actions.slots import (
     STATUS_FORM_SLOTS,
     request_type_label,
 )
-from bot.contract import CLOSED_STATUSES, MAX_EXCERPT_TEXT
+from bot.contract import CLOSED_STATUSES, MAX_EXCERPT_TEXT, Status
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +155,17 @@ class ActionSubmitPrivacyRequest(Action):
             return KEEP_FOR_TRY_AGAIN
 
         label = request_type_label(ticket.type or request_type)
+        forget = [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS]
+        remember = [SlotSet("last_reference", ticket.reference)]
+        if ticket.status == Status.IDENTITY_CHECK.value:
+            # The help desk has emailed the requester a code; the customer types it next.
+            dispatcher.utter_message(
+                response="utter_request_opened_code_sent",
+                label=label,
+                reference=ticket.reference,
+                email=ticket.email or email,
+            )
+            return forget + remember + [SlotSet("verification_reference", ticket.reference)]
         dispatcher.utter_message(
             response="utter_request_opened",
             label=label,
@@ -166,9 +177,7 @@ class ActionSubmitPrivacyRequest(Action):
             due_date=readable_date(ticket.due_at),
             reference=ticket.reference,
         )
-        return [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS] + [
-            SlotSet("last_reference", ticket.reference)
-        ]
+        return forget + remember
 
     @staticmethod
     def _rejected_response(rejection: HelpDeskRejected) -> dict[str, Any]:

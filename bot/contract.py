@@ -142,6 +142,16 @@ PERSONAL_SLOTS = frozenset(
 VERIFICATION_CODE_DIGITS = 6
 VERIFICATION_VALID_HOURS = 24
 VERIFICATION_MAX_ATTEMPTS = 3
+# A code as customers type one in the chat: "482913", "482 913", "482-913", "my code is 482913".
+# Fixed width with digit look-arounds: linear time, and never part of a longer number.
+VERIFICATION_CODE_IN_TEXT = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})(?!\d)")
+
+
+def find_verification_code(text: str | None) -> str | None:
+    """The 6-digit code in a chat message (its digits only), or None when there is none."""
+    match = VERIFICATION_CODE_IN_TEXT.search(text or "")
+    return None if match is None else match.group(1) + match.group(2)
+
 
 MAX_EXCERPT_MESSAGES = 50
 MAX_EXCERPT_TEXT = 2000

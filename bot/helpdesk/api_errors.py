@@ -9,6 +9,7 @@ from bot.helpdesk.errors import api_error
 from bot.helpdesk.models import TicketNotFound
 from bot.helpdesk.transitions import TransitionRefused
 from bot.helpdesk.validation import InvalidJson, ValidationFailed
+from bot.helpdesk.verification import TooManyVerificationAttempts
 
 # What each service exception becomes: status, message (None: the exception's own), fields.
 ERRORS: dict[type[Exception], tuple[int, str | None, dict[str, str] | None]] = {
@@ -19,6 +20,7 @@ ERRORS: dict[type[Exception], tuple[int, str | None, dict[str, str] | None]] = {
     TransitionRefused: (409, None, {"status": "not allowed from the current status"}),
     services.IdempotencyConflict: (409, None, {"Idempotency-Key": "used for a different body"}),
     services.TooManyLogins: (429, "Too many login attempts; please wait a few minutes.", None),
+    TooManyVerificationAttempts: (429, "Too many codes tried; please wait a few minutes.", None),
 }
 
 

@@ -9,12 +9,17 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from sanic import Sanic
 
-from bot.helpdesk import api, console, security, verify_pages
+from bot.helpdesk import api, console, security, verify_api, verify_pages
 from bot.helpdesk.conversations import ConversationStore, SqlConversationStore
 from bot.helpdesk.db import create_engine
 from bot.helpdesk.errors import HelpdeskErrorHandler
 from bot.helpdesk.invalid_urls import LenientUrlRequest, refuse_invalid_url
-from bot.helpdesk.mail import notify_new_ticket, schedule_new_ticket_email, wait_for_pending_emails
+from bot.helpdesk.mail import (
+    notify_new_ticket,
+    schedule_new_ticket_email,
+    send_first_verification_code,
+    wait_for_pending_emails,
+)
 from bot.helpdesk.ratelimit import RateLimit, limits_storage
 from bot.helpdesk.repository import (
     SqlStaffRepository,
@@ -86,11 +91,13 @@ def create_app(
     )
     ctx.background_tasks = set()
     ctx.notify = notify_new_ticket  # (settings, tickets, ticket); tests replace it
+    ctx.send_first_code = send_first_verification_code  # the same; for chat requests
     ctx.notify_created = functools.partial(schedule_new_ticket_email, app)
 
     app.blueprint(api.bp)
     app.blueprint(console.bp)
     app.blueprint(verify_pages.bp)
+    app.blueprint(verify_api.bp)
     app.static("/helpdesk/static", str(PACKAGE_DIR / "static"), name="console_static")
     # The public page with the policy and the chat widget.
     app.blueprint(create_site_blueprint(site or SiteSettings()))

@@ -26,6 +26,12 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def verification_outcome(reference: str, result: str, attempts_left: int) -> dict[str, Any]:
+    """What the bot learns from a code typed in the chat: verified, wrong (with the attempts
+    left), expired, locked or not_pending. Never the code, never whose ticket it is."""
+    return {"reference": reference, "result": result, "attempts_left": attempts_left}
+
+
 def customer_status_label(ticket: Ticket) -> str:
     """The status in the customer's words, saying when they are the ones to act."""
     if ticket.status is Status.IDENTITY_CHECK and ticket.verification_state == "pending":
@@ -63,6 +69,7 @@ def ticket_document(ticket: Ticket) -> dict[str, Any]:
         "assignee": ticket.assignee,
         "updated_at": ticket.updated_at.isoformat(),
         "notified_at": ticket.notified_at.isoformat() if ticket.notified_at else None,
+        "verification": ticket.verification_state,  # never the code
         "next_statuses": [s.value for s in next_statuses(ticket.status)],
     }
 

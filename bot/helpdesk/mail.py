@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import smtplib
+from collections.abc import Coroutine
 from email.message import EmailMessage
+from typing import Any
 
 from sanic import Sanic
 
-from bot.contract import VERIFICATION_VALID_HOURS
-from bot.helpdesk import services
-from bot.helpdesk.models import TYPE_LABELS, Ticket
+from bot.contract import VERIFICATION_VALID_HOURS, Status
+from bot.helpdesk import services, verification
+from bot.helpdesk.models import SYSTEM_ACTOR, TYPE_LABELS, Ticket
 from bot.helpdesk.repository import TicketRepository
 from bot.helpdesk.settings import Settings
 
@@ -109,13 +112,39 @@ async def notify_new_ticket(settings: Settings, tickets: TicketRepository, ticke
         log.exception("Could not record the email outcome for %s", ticket.reference)
 
 
-def schedule_new_ticket_email(app: Sanic, ticket: Ticket) -> None:
-    """Runs after the ticket is committed; the app awaits pending emails before shutting down."""
-    task = asyncio.get_running_loop().create_task(
-        app.ctx.notify(app.ctx.settings, app.ctx.tickets, ticket)
-    )
+async def send_first_verification_code(
+    settings: Settings, tickets: TicketRepository, ticket: Ticket
+) -> None:
+    """Email the requester of a new chat request their code. A failure is logged by reference
+    only (an SMTP error may quote the address); staff see the verification as pending on the
+    ticket page and can send a new code."""
+    send = functools.partial(send_verification_email, settings)
+    try:
+        await verification.send_code(
+            tickets, ticket.reference, settings.secret_key, SYSTEM_ACTOR, send
+        )
+    except Exception as error:  # any SMTP, network or timeout failure, or no longer pending
+        log.warning(
+            "Could not email the verification code for %s: %s",
+            ticket.reference,
+            type(error).__name__,
+        )
+
+
+def _in_background(app: Sanic, work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(work)
     app.ctx.background_tasks.add(task)
     task.add_done_callback(app.ctx.background_tasks.discard)
+
+
+def schedule_new_ticket_email(app: Sanic, ticket: Ticket) -> None:
+    """Runs after the ticket is committed: the help desk's email and, for a request waiting in
+    identity_check (from the chat), the requester's code. The app awaits pending emails before
+    shutting down."""
+    ctx = app.ctx
+    _in_background(app, ctx.notify(ctx.settings, ctx.tickets, ticket))
+    if ticket.status is Status.IDENTITY_CHECK:
+        _in_background(app, ctx.send_first_code(ctx.settings, ctx.tickets, ticket))
 
 
 async def wait_for_pending_emails(app: Sanic, timeout: float) -> None:

@@ -91,9 +91,12 @@ class Ticket:
 
     @classmethod
     def open(cls, new: NewTicket, reference: str, now: datetime, due_days: int) -> Ticket:
-        """A new ticket: status `new`, due `due_days` after it was opened."""
+        """A new ticket, due `due_days` after it was opened. A chat request waits in
+        `identity_check` until the requester enters the code emailed to them; a ticket staff
+        open in the console starts as `new`."""
+        status = Status.IDENTITY_CHECK if new.origin is Origin.CHAT else Status.NEW
         return cls(
-            reference=reference, type=new.type, status=Status.NEW,
+            reference=reference, type=new.type, status=status,
             requester_name=new.requester_name, email=new.email, details=new.details,
             origin=new.origin, created_at=now, updated_at=now,
             due_at=now + timedelta(days=due_days), phone=new.phone,

@@ -12,7 +12,9 @@ from bot.contract import (
     MAX_EXCERPT_MESSAGES,
     MAX_EXCERPT_TEXT,
     MAX_FIELD_LENGTHS,
+    VERIFICATION_CODE_DIGITS,
     is_email,
+    parse_reference,
 )
 from bot.helpdesk.models import (
     ExcerptMessage,
@@ -291,3 +293,25 @@ def parse_filters(args: Mapping[str, str]) -> tuple[Status | None, TicketType | 
     if errors:
         raise ValidationFailed(errors)
     return status, ticket_type, overdue_raw in ("true", "1")
+
+
+def parse_verification_attempt(reference: str, payload: Any) -> tuple[str, str, str]:
+    """The ticket, the code and the conversation of a code typed in the chat: the reference in
+    canonical form, the code's digits ("123 456" is 123456), and the conversation id."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": "must be a JSON object"}, "Send a JSON object.")
+    errors: dict[str, str] = {}
+    canonical = parse_reference(reference[:32])
+    if canonical is None:
+        errors["reference"] = "must be a ticket reference such as PR-7KQ2-M9XD"
+    code, conversation = payload.get("code"), payload.get("conversation_id")
+    digits = "".join(c for c in code if c.isdigit()) if isinstance(code, str) else ""
+    if not isinstance(code, str) or len(code) > 20 or len(digits) != VERIFICATION_CODE_DIGITS:
+        errors["code"] = f"must be the {VERIFICATION_CODE_DIGITS}-digit code from the email"
+    if not isinstance(conversation, str) or not conversation.strip():
+        errors["conversation_id"] = "is required"
+    elif len(conversation) > MAX_FIELD_LENGTHS["conversation_id"] or not storable(conversation):
+        errors["conversation_id"] = "must be a conversation id of at most 200 characters"
+    if errors:
+        raise ValidationFailed(errors)
+    return str(canonical), digits, str(conversation)

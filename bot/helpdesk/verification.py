@@ -80,8 +80,11 @@ async def verify_code(
     code: str,
     secret_key: str,
     client: str,
+    conversation_id: str | None = None,
 ) -> Ticket:
-    """Check a code: the verified ticket, or VerificationRefused saying why."""
+    """Check a code: the verified ticket, or VerificationRefused saying why. With a
+    `conversation_id` (the chat), only the ticket opened in that conversation can be verified:
+    any other is `not_pending`, and no attempt is counted on it."""
     if not await limiter.hit(f"{client}:{reference}"):
         raise TooManyVerificationAttempts()
     digits = normalised_code(code)
@@ -89,6 +92,8 @@ async def verify_code(
 
     def decide(ticket: Ticket) -> Change:
         now = utcnow()
+        if conversation_id is not None and ticket.conversation_id != conversation_id:
+            raise VerificationRefused("not_pending")
         if ticket.verification_locked_at is not None:
             outcome["reason"] = "locked"
         elif ticket.status is not Status.IDENTITY_CHECK or not ticket.verification_code_hash:
@@ -110,6 +115,26 @@ async def verify_code(
         reason = "locked" if change.ticket.verification_locked_at else outcome["reason"]
         raise VerificationRefused(reason, left)
     return change.ticket
+
+
+async def check_code(
+    tickets: TicketRepository,
+    limiter: RateLimit,
+    reference: str,
+    code: str,
+    secret_key: str,
+    conversation_id: str,
+) -> tuple[str, int]:
+    """A code typed in the chat, for the ticket opened in that conversation: ("verified", 0),
+    or the refusal's reason and the attempts left. Rate limited per conversation and ticket."""
+    try:
+        await verify_code(
+            tickets, limiter, reference, code, secret_key, f"conversation:{conversation_id}",
+            conversation_id=conversation_id,
+        )  # fmt: skip
+    except VerificationRefused as refused:
+        return refused.reason, refused.attempts_left
+    return "verified", 0
 
 
 async def send_code(

@@ -43,6 +43,8 @@ def _open_ticket(url: str, token: str) -> str:
         "requester_name": "Hana Sato",
         "email": "hana@example.com",
         "details": "My address changed; please correct it. <b>not bold</b>",
+        # Opened as staff do, so it starts as `new` (a chat request waits for its emailed code).
+        "origin": "console",
         "conversation_excerpt": [{"sender": "customer", "text": "my address is wrong"}],
     }
     request = urllib.request.Request(

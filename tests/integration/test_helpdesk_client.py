@@ -108,6 +108,20 @@ class FakeHelpDesk:
             )
         return error_response(404)
 
+    async def verify_code(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append({"reference": request.match_info["reference"], "body": body})
+        step = self.plan.pop(0) if self.plan else None
+        if isinstance(step, int):
+            return error_response(step)
+        right = body.get("code") == "482913"
+        answer = {"reference": request.match_info["reference"], "result": "verified"}
+        return web.json_response(
+            {**answer, "attempts_left": 0}
+            if right
+            else {**answer, "result": "wrong", "attempts_left": 2}
+        )
+
 
 ERRORS = {
     401: ("unauthorized", "Missing or wrong service token.", None),
@@ -138,6 +152,7 @@ async def base_url(fake: FakeHelpDesk) -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_post("/api/v1/tickets", fake.open_ticket)
     app.router.add_post("/api/v1/tickets/{reference}/status", fake.ticket_status)
+    app.router.add_post("/api/v1/tickets/{reference}/verification", fake.verify_code)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
@@ -282,3 +297,23 @@ async def test_a_status_check_retries_a_5xx(base_url: str, fake: FakeHelpDesk) -
     status = await client(base_url, retries=1).ticket_status("PR-7KQ2-M9XD", "jane@example.com")
     assert status.reference == "PR-7KQ2-M9XD"
     assert len(fake.requests) == 2
+
+
+async def test_a_typed_code_is_sent_with_its_conversation_and_the_answer_read(
+    base_url: str, fake: FakeHelpDesk
+) -> None:
+    wrong = await client(base_url).verify_code("PR-7KQ2-M9XD", "111111", "conversation-1")
+    right = await client(base_url).verify_code("PR-7KQ2-M9XD", "482913", "conversation-1")
+
+    assert (wrong.result, wrong.attempts_left) == ("wrong", 2)
+    assert (right.reference, right.result) == ("PR-7KQ2-M9XD", "verified")
+    assert fake.requests[0]["body"] == {"code": "111111", "conversation_id": "conversation-1"}
+
+
+async def test_a_typed_code_is_never_retried_so_one_wrong_code_counts_once(
+    base_url: str, fake: FakeHelpDesk
+) -> None:
+    fake.plan = [503, 503]
+    with pytest.raises(HelpDeskUnavailable):
+        await client(base_url, retries=2).verify_code("PR-7KQ2-M9XD", "111111", "c")
+    assert len(fake.requests) == 1

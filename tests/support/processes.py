@@ -58,13 +58,14 @@ class ServerProcess:
 def start_server(
     name: str, command: Sequence[str], env: Mapping[str, str], log_dir: Path, cwd: Path
 ) -> ServerProcess:
-    """Start `command` in its own process group, output to `log_dir/<name>.log`."""
+    """Start `command` in its own process group, output to `log_dir/<name>.log` (unbuffered, so
+    a test reading the log sees everything written so far)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
         list(command),
-        env={**os.environ, **env},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         cwd=cwd,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -14,6 +14,7 @@ from tests.integration.helpdesk.conftest import (
     STAFF_USER,
     console_login,
     csrf_of,
+    open_staff_ticket,
     open_ticket,
 )
 
@@ -38,6 +39,7 @@ SERVICE_ROUTES = {
     ("POST", "api/v1/tickets"),
     ("POST", "api/v1/tickets/<reference:str>/status"),
     ("DELETE", "api/v1/conversations/<conversation_id:str>"),
+    ("POST", "api/v1/tickets/<reference:str>/verification"),
 }
 
 
@@ -169,7 +171,7 @@ async def test_console_forms_without_the_csrf_token_are_refused(client: Any) -> 
 
 
 async def test_the_console_cookie_needs_the_csrf_header_for_api_changes(client: Any) -> None:
-    reference = (await open_ticket(client))["reference"]
+    reference = (await open_staff_ticket(client))["reference"]
     await console_login(client)
     _, page = await client.get(f"/helpdesk/tickets/{reference}")
     url = f"/api/v1/tickets/{reference}/transitions"

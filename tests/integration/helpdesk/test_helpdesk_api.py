@@ -11,6 +11,7 @@ import pytest
 from tests.integration.helpdesk.conftest import (
     SERVICE,
     creation_headers,
+    open_staff_ticket,
     open_ticket,
     ticket_body,
 )
@@ -22,7 +23,8 @@ async def test_creating_a_ticket_returns_its_reference_and_due_date(client: Any)
     assert resp.status == 201
     ticket = resp.json
     assert re.fullmatch(r"PR-[2-9A-Z]{4}-[2-9A-Z]{4}", ticket["reference"])
-    assert ticket["status"] == "new" and ticket["type"] == "erasure"
+    # A chat request waits for the code emailed to the requester before staff see it as new.
+    assert ticket["status"] == "identity_check" and ticket["type"] == "erasure"
     assert ticket["email"] == "jane@example.com"
     created = datetime.fromisoformat(ticket["created_at"])
     assert datetime.fromisoformat(ticket["due_at"]) - created == timedelta(days=14)
@@ -139,7 +141,7 @@ async def test_customer_status_lookup_matches_email_case_insensitively(client: A
     )
 
     assert resp.status == 200
-    assert resp.json["status"] == "new"
+    assert resp.json["status"] == "identity_check"
     assert resp.json["status_label"]
     assert set(resp.json) == {
         "reference", "type", "status", "status_label", "created_at", "updated_at", "due_at",
@@ -182,7 +184,7 @@ async def test_staff_read_a_ticket_with_its_excerpt_and_audit(
     assert resp.json["requester_name"] == "Jane Doe"
     assert resp.json["conversation_excerpt"][0]["text"] == "delete my data"
     assert [a["action"] for a in resp.json["audit"]][0] == "created"
-    assert resp.json["next_statuses"] == ["identity_check", "withdrawn"]
+    assert resp.json["next_statuses"] == ["in_progress", "rejected", "withdrawn"]
 
 
 async def test_unknown_ticket_is_404_for_staff(client: Any, staff: dict[str, str]) -> None:
@@ -204,7 +206,7 @@ ALLOWED_PATHS = [
 async def test_allowed_transitions_are_applied_and_audited(
     client: Any, staff: dict[str, str], path: list[str]
 ) -> None:
-    reference = (await open_ticket(client))["reference"]
+    reference = (await open_staff_ticket(client))["reference"]
     for status in path:
         _, resp = await client.post(
             f"/api/v1/tickets/{reference}/transitions", json={"status": status}, headers=staff
@@ -233,7 +235,7 @@ REFUSED = [
 async def test_refused_transitions_change_nothing(
     client: Any, staff: dict[str, str], before: list[str], refused: str
 ) -> None:
-    reference = (await open_ticket(client))["reference"]
+    reference = (await open_staff_ticket(client))["reference"]
     for status in before:
         await client.post(
             f"/api/v1/tickets/{reference}/transitions", json={"status": status}, headers=staff

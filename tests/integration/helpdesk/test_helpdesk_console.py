@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from tests.integration.helpdesk.conftest import csrf_of, open_ticket
+from tests.integration.helpdesk.conftest import csrf_of, open_staff_ticket, open_ticket
 from tests.integration.helpdesk.helpers import move_due_date
 
 SCRIPT = "<script>alert('x')</script>"
@@ -62,7 +62,7 @@ async def test_the_ticket_page_offers_only_allowed_transitions_and_records_chang
     logged_in_client: Any,
 ) -> None:
     client = logged_in_client
-    reference = (await open_ticket(client))["reference"]
+    reference = (await open_staff_ticket(client))["reference"]
     _, page = await client.get(f"/helpdesk/tickets/{reference}")
     assert 'value="identity_check"' in page.text and 'value="withdrawn"' in page.text
     assert 'value="completed"' not in page.text

@@ -30,6 +30,10 @@ async def repository(database_url: str) -> AsyncIterator[SqlTicketRepository]:
     await engine.dispose()
 
 
+# Opened by staff in the console: starts as `new` (a chat request waits in identity_check).
+STAFF_BODY = {**BODY, "origin": "console"}
+
+
 async def create(
     repository: SqlTicketRepository,
     key: str,
@@ -91,7 +95,7 @@ async def test_the_unique_key_is_enforced_by_the_database(
 async def test_a_refused_transition_writes_neither_status_nor_audit(
     repository: SqlTicketRepository,
 ) -> None:
-    reference = (await create(repository, "t")).ticket.reference
+    reference = (await create(repository, "t", STAFF_BODY)).ticket.reference
     with pytest.raises(TransitionRefused):
         await change_status(repository, reference, Status.COMPLETED, "alice")
 
@@ -102,7 +106,7 @@ async def test_a_refused_transition_writes_neither_status_nor_audit(
 
 
 async def test_concurrent_status_changes_do_not_both_win(repository: SqlTicketRepository) -> None:
-    reference = (await create(repository, "race")).ticket.reference
+    reference = (await create(repository, "race", STAFF_BODY)).ticket.reference
     await change_status(repository, reference, Status.IDENTITY_CHECK, "a")
     await change_status(repository, reference, Status.IN_PROGRESS, "a")
 

@@ -4,6 +4,7 @@ lock it, and staff see the state (never the code) and can send a new one."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -15,35 +16,20 @@ from tests.integration.helpdesk.conftest import csrf_of, open_ticket
 from tests.support.mail import SmtpServer
 
 
-async def ticket_in_identity_check(client: Any) -> tuple[str, str]:
-    reference = (await open_ticket(client))["reference"]
-    _, page = await client.get(f"/helpdesk/tickets/{reference}")
-    token = csrf_of(page.text)
-    _, moved = await client.post(
-        f"/helpdesk/tickets/{reference}/status",
-        data={"csrf_token": token, "status": "identity_check"},
-        follow_redirects=False,
-    )
-    assert moved.status == 303
-    return reference, token
+async def emailed_code(smtp: SmtpServer, reference: str, after: int = 0) -> str:
+    """The code in the newest email to the requester about `reference`, once more than `after`
+    of them have arrived (they are sent in the background)."""
 
-
-async def send_code(client: Any, smtp: SmtpServer, reference: str, token: str) -> str:
     def to_requester() -> list[Any]:
-        return [m for m in smtp.mailbox.messages if m["To"] == "jane@example.com"]
+        return [
+            m
+            for m in smtp.mailbox.messages
+            if m["To"] == "jane@example.com" and reference in str(m["Subject"])
+        ]
 
-    before = len(to_requester())
-    _, sent = await client.post(
-        f"/helpdesk/tickets/{reference}/verification",
-        data={"csrf_token": token},
-        follow_redirects=False,
-    )
-    assert sent.status == 303, sent.text
     for _ in range(50):
-        if len(to_requester()) > before:
+        if len(to_requester()) > after:
             break
-        import asyncio
-
         await asyncio.sleep(0.1)
     email = to_requester()[-1]
     body = email.get_payload(decode=True).decode()
@@ -52,6 +38,32 @@ async def send_code(client: Any, smtp: SmtpServer, reference: str, token: str) -
     match = re.search(r"verification code: (\d{6})", body)
     assert match is not None
     return match.group(1)
+
+
+async def chat_ticket(client: Any, smtp: SmtpServer) -> tuple[str, str, str]:
+    """A request opened by the bot: stored in identity_check, its code emailed at once. The
+    reference, the console's CSRF token and the code."""
+    ticket = await open_ticket(client)
+    assert ticket["status"] == "identity_check"
+    code = await emailed_code(smtp, ticket["reference"])
+    _, page = await client.get(f"/helpdesk/tickets/{ticket['reference']}")
+    return ticket["reference"], csrf_of(page.text), code
+
+
+async def send_code(client: Any, smtp: SmtpServer, reference: str, token: str) -> str:
+    """Staff send a new code from the ticket page; the code the requester receives."""
+    before = sum(
+        reference in str(m["Subject"])
+        for m in smtp.mailbox.messages
+        if m["To"] == "jane@example.com"
+    )
+    _, sent = await client.post(
+        f"/helpdesk/tickets/{reference}/verification",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.status == 303, sent.text
+    return await emailed_code(smtp, reference, before)
 
 
 async def enter(client: Any, reference: str, code: str) -> Any:
@@ -63,8 +75,7 @@ async def test_the_code_page_verifies_without_the_chat(
     logged_in_client: Any, smtp_server: SmtpServer
 ) -> None:
     client = logged_in_client
-    reference, token = await ticket_in_identity_check(client)
-    code = await send_code(client, smtp_server, reference, token)
+    reference, _, code = await chat_ticket(client, smtp_server)
 
     _, form = await client.get(f"/verify?reference={reference}")
     assert form.status == 200 and f'value="{reference}"' in form.text
@@ -84,8 +95,7 @@ async def test_three_wrong_codes_lock_until_staff_send_a_new_one(
     logged_in_client: Any, smtp_server: SmtpServer
 ) -> None:
     client = logged_in_client
-    reference, token = await ticket_in_identity_check(client)
-    code = await send_code(client, smtp_server, reference, token)
+    reference, token, code = await chat_ticket(client, smtp_server)
     wrong = "000000" if code != "000000" else "111111"
     pages = [await enter(client, reference, wrong) for _ in range(3)]
     assert (
@@ -103,8 +113,7 @@ async def test_an_expired_code_is_refused(
     logged_in_client: Any, smtp_server: SmtpServer, database_url: str
 ) -> None:
     client = logged_in_client
-    reference, token = await ticket_in_identity_check(client)
-    code = await send_code(client, smtp_server, reference, token)
+    reference, _, code = await chat_ticket(client, smtp_server)
     engine = create_engine(database_url)
     try:
         from dataclasses import replace

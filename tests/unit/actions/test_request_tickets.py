@@ -48,6 +48,8 @@ class FakeHelpDesk:
     statuses: dict[tuple[str, str], TicketStatus] = field(default_factory=dict)
     status_calls: list[tuple[str, str]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
+    # A chat request waits for its emailed code, as the real API stores it.
+    opened_status: str = "identity_check"
 
     async def open_ticket(self, request: TicketRequest, idempotency_key: str) -> OpenedTicket:
         self.calls.append((request, idempotency_key))
@@ -61,7 +63,7 @@ class FakeHelpDesk:
         ticket = OpenedTicket(
             reference=f"PR-TEST-{len(self.tickets) + 1:04d}",
             type=request.type,
-            status="new",
+            status=self.opened_status,
             email=request.email,
             created_at="2026-11-25T10:01:00+00:00",
             due_at="2026-12-09T10:01:00+00:00",
@@ -203,17 +205,18 @@ def test_the_default_client_reads_the_settings_only_when_called(
 # --- submitting --------------------------------------------------------------------------
 
 
-async def test_success_reports_the_stored_reference_email_and_due_date(
+async def test_success_reports_the_reference_and_asks_for_the_emailed_code(
     domain: dict[str, Any],
 ) -> None:
     helpdesk = FakeHelpDesk()
     events, dispatcher = await submit(helpdesk, request_tracker(), domain)
 
     assert texts(dispatcher).startswith(
-        "Your erasure request PR-TEST-0001 is open. The Help Desk will contact you at "
-        "jane@example.com to verify your identity before acting."
+        "Your erasure request PR-TEST-0001 is recorded. Before the Help Desk acts on it, please "
+        "confirm the email address is yours: I've just sent a 6-digit code to jane@example.com. "
+        "Type the code here"
     )
-    assert "9 December 2026" in texts(dispatcher)
+    assert SlotSet("verification_reference", "PR-TEST-0001") in events
     [(request, key)] = helpdesk.calls
     assert key == idempotency_key("conversation-1", repr(CONFIRMED_AT))
     assert request.type == "erasure"
@@ -223,12 +226,22 @@ async def test_success_reports_the_stored_reference_email_and_due_date(
     assert request.as_json()["origin"] == "chat"
 
 
+async def test_a_ticket_that_needs_no_code_reports_the_next_steps_and_due_date(
+    domain: dict[str, Any],
+) -> None:
+    events, dispatcher = await submit(FakeHelpDesk(opened_status="new"), request_tracker(), domain)
+    assert texts(dispatcher).startswith("Your erasure request PR-TEST-0001 is open.")
+    assert "9 December 2026" in texts(dispatcher)
+    assert "verification_reference" not in {event.get("name") for event in events}
+
+
 async def test_success_forgets_the_personal_slots_but_keeps_the_reference(
     domain: dict[str, Any],
 ) -> None:
     events, _ = await submit(FakeHelpDesk(), request_tracker(), domain)
     assert events == [SlotSet(slot, None) for slot in REQUEST_FORM_SLOTS] + [
-        SlotSet("last_reference", "PR-TEST-0001")
+        SlotSet("last_reference", "PR-TEST-0001"),
+        SlotSet("verification_reference", "PR-TEST-0001"),
     ]
     for personal in ["requester_name", "email", "service", "details"]:
         assert SlotSet(personal, None) in events
@@ -313,7 +326,7 @@ async def test_try_again_after_a_failure_opens_exactly_one_ticket_with_the_same_
         domain,
     )
 
-    assert "PR-TEST-0001 is open" in texts(dispatcher)
+    assert "PR-TEST-0001 is recorded" in texts(dispatcher)
     first_key, second_key = (key for _, key in helpdesk.calls)
     assert first_key == second_key
     assert helpdesk.calls[0][0] == helpdesk.calls[1][0]  # same body: no 409 from the real API
@@ -336,7 +349,7 @@ async def test_a_new_submission_opens_a_new_ticket(domain: dict[str, Any]) -> No
     _, dispatcher = await submit(
         helpdesk, request_tracker({"submission_marker": repr(CONFIRMED_AT + 600)}), domain
     )
-    assert "PR-TEST-0002 is open" in texts(dispatcher)
+    assert "PR-TEST-0002 is recorded" in texts(dispatcher)
     assert len(helpdesk.tickets) == 2
 
 

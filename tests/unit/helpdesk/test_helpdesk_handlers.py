@@ -23,6 +23,7 @@ BODY = {
     "email": "Ken@Example.com",
     "details": "Stop using my data for marketing.",
 }
+STAFF_BODY = {**BODY, "origin": "console"}
 
 
 @pytest.fixture
@@ -36,7 +37,12 @@ def emailed() -> list[str]:
 
 
 @pytest.fixture
-async def app(tickets: FakeTicketRepository, emailed: list[str]) -> Sanic:
+def coded() -> list[str]:
+    return []
+
+
+@pytest.fixture
+async def app(tickets: FakeTicketRepository, emailed: list[str], coded: list[str]) -> Sanic:
     staff = FakeStaffRepository()
     await services.add_staff(staff, "alice", "a long password")
     app = create_app(
@@ -48,7 +54,11 @@ async def app(tickets: FakeTicketRepository, emailed: list[str]) -> Sanic:
     async def record_email(settings: Settings, repo: TicketRepository, ticket: Ticket) -> None:
         emailed.append(ticket.reference)
 
+    async def record_code(settings: Settings, repo: TicketRepository, ticket: Ticket) -> None:
+        coded.append(ticket.reference)
+
     app.ctx.notify = record_email
+    app.ctx.send_first_code = record_code
     return app
 
 
@@ -60,7 +70,7 @@ async def _create(client: Any, key: str, body: dict[str, Any] = BODY) -> Any:
 
 
 async def test_a_new_ticket_is_created_once_and_emailed_once(
-    app: Sanic, tickets: FakeTicketRepository, emailed: list[str]
+    app: Sanic, tickets: FakeTicketRepository, emailed: list[str], coded: list[str]
 ) -> None:
     client = app.asgi_client
     first = await _create(client, "key-1")
@@ -71,12 +81,21 @@ async def test_a_new_ticket_is_created_once_and_emailed_once(
     assert retry.json == first.json
     assert len(tickets.tickets) == 1
     assert emailed == [first.json["reference"]]
+    assert coded == [first.json["reference"]], "one verification code, not one per retry"
+
+
+async def test_a_ticket_staff_open_gets_no_verification_code(
+    app: Sanic, emailed: list[str], coded: list[str]
+) -> None:
+    created = await _create(app.asgi_client, "key-staff", STAFF_BODY)
+    assert created.status == 201 and created.json["status"] == "new"
+    assert emailed == [created.json["reference"]] and coded == []
 
 
 async def test_the_created_ticket_answers_in_the_contract_shape(app: Sanic) -> None:
     resp = await _create(app.asgi_client, "key-2")
     assert set(resp.json) == {"reference", "type", "status", "email", "created_at", "due_at"}
-    assert resp.json["status"] == "new" and resp.json["type"] == "stop_use"
+    assert resp.json["status"] == "identity_check" and resp.json["type"] == "stop_use"
 
 
 async def test_status_lookup_hides_whether_a_reference_exists(app: Sanic) -> None:
@@ -94,7 +113,7 @@ async def test_status_lookup_hides_whether_a_reference_exists(app: Sanic) -> Non
     no_email = await lookup(reference, "")
     unknown = await lookup("PR-2222-2222", "ken@example.com")
 
-    assert found.status == 200 and found.json["status_label"] == "We have received your request"
+    assert found.status == 200 and found.json["status_label"] == "We are verifying your identity"
     assert wrong_email.body == unknown.body == no_email.body
     assert unknown.status == 404
 
@@ -114,7 +133,7 @@ async def test_staff_changes_go_through_the_repository(
     app: Sanic, tickets: FakeTicketRepository
 ) -> None:
     client = app.asgi_client
-    reference = (await _create(client, "key-5")).json["reference"]
+    reference = (await _create(client, "key-5", STAFF_BODY)).json["reference"]
     _, login = await client.post(
         "/api/v1/staff/sessions", json={"username": "alice", "password": "a long password"}
     )

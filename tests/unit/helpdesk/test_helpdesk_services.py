@@ -59,9 +59,16 @@ async def test_an_invalid_request_opens_nothing() -> None:
     assert tickets.tickets == {}
 
 
+async def test_a_chat_request_waits_for_verification_and_a_staff_ticket_does_not() -> None:
+    tickets = FakeTicketRepository()
+    chat = (await _open(tickets, "chat"))[0].ticket
+    staff = (await _open(tickets, "staff", {**BODY, "origin": "console"}))[0].ticket
+    assert chat.status is Status.IDENTITY_CHECK and staff.status is Status.NEW
+
+
 async def test_changes_follow_the_workflow_and_are_audited() -> None:
     tickets = FakeTicketRepository()
-    reference = (await _open(tickets))[0].ticket.reference
+    reference = (await _open(tickets, body={**BODY, "origin": "console"}))[0].ticket.reference
 
     await services.change_status(tickets, reference, Status.IDENTITY_CHECK, "alice")
     with pytest.raises(TransitionRefused):
@@ -154,7 +161,7 @@ async def test_login_opens_a_session_until_it_expires_and_limits_failures() -> N
     assert staff.sessions == {}
 
 
-@pytest.mark.parametrize("adapter", ["api.py", "console.py"])
+@pytest.mark.parametrize("adapter", ["api.py", "console.py", "verify_api.py"])
 def test_the_http_adapters_stay_thin(adapter: str) -> None:
     source = (HELPDESK / adapter).read_text(encoding="utf-8")
     functions = [
