@@ -100,3 +100,18 @@ def test_the_report_counts_5xx_and_checks_the_goals() -> None:
     assert "| 100,000-character message of any shape answered < 1 s | worst 80 ms | yes |" in report
     assert "## Webhook answers (200) with no bot message: 0" in report, "a restart is silent"
     assert "details: NUL" in report and "machine: 2 cores" in report
+
+
+def test_the_report_says_whether_a_normal_question_kept_its_pace_beside_a_huge_message() -> None:
+    answer = "Yes. Source: [Use of cookies](/#use-of-cookies)"
+    idle = [Timing("idle", 200, 0.1, answer), Timing("idle", 200, 0.3, answer)]
+    huge = [Timing("a@", 200, 0.08, "too long"), Timing("words", 200, 0.09, "too long")]
+    on_time = [Timing("beside a@", 200, 0.2, answer), Timing("beside words", 200, 0.25, answer)]
+    late = [on_time[0], Timing("beside words", 200, 0.9, answer)]
+
+    kept = render_report([], idle, idle, huge, {}, {}, beside_huge=on_time)
+    missed = render_report([], idle, idle, huge, {}, {}, beside_huge=late)
+
+    assert "(idle max 300 ms) | worst 250 ms (n=2/2) | yes |" in kept
+    assert "| words | 200 | 90 ms | 250 ms |" in kept
+    assert "(idle max 300 ms) | worst 900 ms (n=2/2) | no |" in missed
