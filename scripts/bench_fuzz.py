@@ -7,7 +7,8 @@ PostgreSQL database, locks in Redis). Then, with a fixed seed (scripts/fuzz_inpu
 
 1. asks a normal question 20 times on the idle stack (the usual latency);
 2. sends one 100,000-character message of each shape, a normal question at the same moment, and
-   times both (goals: the long one < 1 s, the normal one within its idle latency);
+   times both (goals: the long one < 1 s; the normal one no slower than when it is sent at the
+   same moment as an ordinary question, i.e. the long message costs no more than a short one);
 3. sends ~10,000 generated inputs to the Rasa webhook and every help desk route from a few
    concurrent clients, while a normal question is asked every half second (goal: p95 < 1 s);
 
@@ -52,6 +53,8 @@ BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "policy-assistant.tar.gz"
 NORMAL_QUESTION = "Can I turn off cookies?"
 NORMAL_ANSWER_MARK = "Source: [Use of cookies]"
+# Sent at the same moment as NORMAL_QUESTION: what any other customer's message costs it.
+ORDINARY_QUESTION = "What rights do I have over my personal data?"
 REDIS_DB = 12  # not the e2e tests' 7: both may run on one machine
 GOAL_SECONDS = 1.0
 TIMEOUT_SECONDS = 60.0
@@ -393,8 +396,10 @@ def render_report(
     meta: dict[str, str],
     log_errors: dict[str, int] | None = None,
     beside_huge: Sequence[Timing] = (),
+    beside_ordinary: Sequence[Timing] = (),
 ) -> str:
-    """The Markdown report; `beside_huge[i]` is the normal question sent with `huge[i]`."""
+    """The Markdown report; `beside_huge[i]` is the normal question sent with `huge[i]`, and
+    `beside_ordinary` the same question sent each time with an ordinary one (the baseline)."""
     server_errors = [r for r in results if r.status is not None and r.status >= 500]
     unanswered = [r for r in results if r.status is None]
     silent = [r for r in results if r.replied is False and r.kind not in SILENT_BY_DESIGN]
@@ -409,7 +414,11 @@ def render_report(
         t.seconds for t in beside_huge if t.status == 200 and NORMAL_ANSWER_MARK in t.reply
     ]
     beside_worst = max(beside_ok, default=float("nan"))
-    beside_met = len(beside_ok) == len(beside_huge) > 0 and beside_worst <= idle_worst
+    baseline_ok = [
+        t.seconds for t in beside_ordinary if t.status == 200 and NORMAL_ANSWER_MARK in t.reply
+    ]
+    baseline_worst = max(baseline_ok, default=float("nan"))
+    beside_met = len(beside_ok) == len(beside_huge) > 0 and beside_worst <= baseline_worst
     lines = [
         "# Fuzz campaign (`make bench-fuzz`)",
         "",
@@ -426,9 +435,10 @@ def render_report(
         f"| {'yes' if p95_during < GOAL_SECONDS and len(during_ok) == len(during) else 'no'} |",
         f"| 100,000-character message of any shape answered < 1 s | worst {_ms(huge_worst)} "
         f"| {'yes' if huge_met else 'no'} |",
-        f"| a normal question sent with each of them, within its idle latency "
-        f"(idle max {_ms(idle_worst)}) | worst {_ms(beside_worst)} "
-        f"(n={len(beside_ok)}/{len(beside_huge)}) | {'yes' if beside_met else 'no'} |",
+        f"| a normal question sent with each of them, no slower than sent with an ordinary "
+        f"question (worst {_ms(baseline_worst)}; alone: max {_ms(idle_worst)}) "
+        f"| worst {_ms(beside_worst)} (n={len(beside_ok)}/{len(beside_huge)}) "
+        f"| {'yes' if beside_met else 'no'} |",
         f"| slowest answer of the campaign | {_ms(slowest[0].seconds) if slowest else '-'} | |",
         "",
         "## Inputs and answers",
@@ -537,7 +547,13 @@ def logged_errors(logs: Path) -> dict[str, int]:
 
 
 Outcome = tuple[
-    list[Result], list[Timing], list[Timing], list[Timing], dict[str, str], list[Timing]
+    list[Result],
+    list[Timing],
+    list[Timing],
+    list[Timing],
+    dict[str, str],
+    list[Timing],
+    list[Timing],
 ]
 
 
@@ -564,12 +580,19 @@ async def run(args: argparse.Namespace, endpoints: Endpoints, staff: str, passwo
                 )
                 huge.append(long_one)
                 beside_huge.append(normal)
+            beside_ordinary = []
+            for _ in range(len(huge)):
+                _, normal = await asyncio.gather(
+                    ask(session, endpoints, ORDINARY_QUESTION, "ordinary"),
+                    ask(session, endpoints, NORMAL_QUESTION, "beside ordinary"),
+                )
+                beside_ordinary.append(normal)
         print(f"bench-fuzz: sending {fuzz_inputs.request_count(flows):,} inputs", flush=True)
         results, during, seconds = await campaign(
             flows, endpoints, console, args.workers, args.probe_interval
         )
     meta["campaign"] = f"{seconds:.0f} s"
-    return results, idle, during, huge, meta, beside_huge
+    return results, idle, during, huge, meta, beside_huge, beside_ordinary
 
 
 def _git_commit() -> str:
@@ -595,11 +618,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs = args.out / "bench-fuzz-logs"
     print("bench-fuzz: starting the stack (Rasa takes a while to load the model) ...", flush=True)
     with stack(args.model, logs) as (endpoints, staff, password):
-        results, idle, during, huge, meta, beside_huge = asyncio.run(
+        results, idle, during, huge, meta, beside_huge, beside_ordinary = asyncio.run(
             run(args, endpoints, staff, password)
         )
     report = render_report(
-        results, idle, during, huge, meta, logged_errors(logs), beside_huge=beside_huge
+        results, idle, during, huge, meta, logged_errors(logs), beside_huge, beside_ordinary
     )
     path = args.out / "bench-fuzz.md"
     path.write_text(report, encoding="utf-8")

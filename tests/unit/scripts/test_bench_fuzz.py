@@ -109,9 +109,11 @@ def test_the_report_says_whether_a_normal_question_kept_its_pace_beside_a_huge_m
     on_time = [Timing("beside a@", 200, 0.2, answer), Timing("beside words", 200, 0.25, answer)]
     late = [on_time[0], Timing("beside words", 200, 0.9, answer)]
 
-    kept = render_report([], idle, idle, huge, {}, {}, beside_huge=on_time)
-    missed = render_report([], idle, idle, huge, {}, {}, beside_huge=late)
+    with_ordinary = [Timing("beside ordinary", 200, 0.3, answer)] * 2
 
-    assert "(idle max 300 ms) | worst 250 ms (n=2/2) | yes |" in kept
+    kept = render_report([], idle, idle, huge, {}, {}, on_time, with_ordinary)
+    missed = render_report([], idle, idle, huge, {}, {}, late, with_ordinary)
+
+    assert "(worst 300 ms; alone: max 300 ms) | worst 250 ms (n=2/2) | yes |" in kept
     assert "| words | 200 | 90 ms | 250 ms |" in kept
-    assert "(idle max 300 ms) | worst 900 ms (n=2/2) | no |" in missed
+    assert "(worst 300 ms; alone: max 300 ms) | worst 900 ms (n=2/2) | no |" in missed
