@@ -1,13 +1,16 @@
 """Staff login under attack, over real HTTP against `helpdesk serve` (issue #13): concurrent
-wrong passwords cannot race past the limit, and logging out through the API ends the session."""
+wrong passwords cannot race past the limit, logging out through the API ends the session, and an
+idle session ends at its idle deadline."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import aiohttp
@@ -69,3 +72,41 @@ async def test_logout_by_api_ends_the_session(helpdesk_url: str) -> None:
         logout = await session.delete(f"{helpdesk_url}/api/v1/staff/sessions", headers=headers)
         after = await session.get(f"{helpdesk_url}/api/v1/tickets", headers=headers)
     assert (before.status, logout.status, after.status) == (200, 204, 401)
+
+
+def _session_times(database: Path) -> tuple[datetime, datetime]:
+    with sqlite3.connect(database) as db:
+        created, expires = db.execute(
+            "SELECT created_at, expires_at FROM staff_sessions"
+        ).fetchone()
+    return datetime.fromisoformat(created), datetime.fromisoformat(expires)
+
+
+async def test_an_idle_session_ends_after_thirty_minutes_not_at_its_lifetime(
+    helpdesk_url: str, tmp_path: Path
+) -> None:
+    database = tmp_path / "h.db"
+    async with aiohttp.ClientSession() as session:
+        login = await session.post(
+            f"{helpdesk_url}/api/v1/staff/sessions",
+            json={"username": "alice", "password": PASSWORD},
+        )
+        assert login.status == 201, await login.text()
+        headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+        in_use = await session.get(f"{helpdesk_url}/api/v1/tickets", headers=headers)
+
+        created, expires = _session_times(database)
+        assert expires - created <= timedelta(minutes=31), "idle deadline, not the 8-hour lifetime"
+        # Thirty minutes without a request: the stored deadline passes.
+        with sqlite3.connect(database) as db:
+            db.execute(
+                "UPDATE staff_sessions SET expires_at = ?",
+                # as SQLAlchemy stores UTC times in SQLite: no offset
+                (
+                    (datetime.now(timezone.utc) - timedelta(seconds=1))
+                    .replace(tzinfo=None)
+                    .isoformat(" "),
+                ),
+            )
+        idle = await session.get(f"{helpdesk_url}/api/v1/tickets", headers=headers)
+    assert (in_use.status, idle.status) == (200, 401)
