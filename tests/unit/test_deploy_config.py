@@ -98,3 +98,16 @@ def test_both_endpoints_files_encrypt_and_compose_passes_rasa_the_key() -> None:
         assert tracker_store["type"].endswith("EncryptedSQLTrackerStore"), name
     assert "TRACKER_ENCRYPTION_KEY" in service("rasa")["environment"]
     assert "TRACKER_ENCRYPTION_KEY" in (ROOT / "deploy" / "example.env").read_text()
+
+
+def test_compose_points_the_help_desk_at_rasas_conversations_and_purges_daily() -> None:
+    """Retention and erasure delete conversations where Rasa keeps them, not in a local file."""
+    rasa_env, helpdesk_env = service("rasa")["environment"], service("helpdesk")["environment"]
+    tracker_url = helpdesk_env["TRACKER_STORE_URL"]
+    assert tracker_url.startswith("postgresql://")
+    assert tracker_url.endswith(
+        f"@{rasa_env['TRACKER_DB_HOST']}:5432/{rasa_env['TRACKER_DB_NAME']}"
+    )
+    purge = service("purge")
+    assert purge["environment"] == helpdesk_env
+    assert "helpdesk purge" in " ".join(purge["command"]) and "sleep 86400" in purge["command"][-1]
