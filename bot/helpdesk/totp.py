@@ -7,16 +7,15 @@ does not give the secrets; a new HELPDESK_SECRET_KEY means enrolling again.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken
+
+from bot.fernet_keys import fernet_for
 
 ISSUER = "Privacy Help Desk"
 ALLOWED_DRIFT_STEPS = 1  # one 30-second step either side of the server's clock
@@ -37,10 +36,7 @@ class SecretBox:
     """Encrypts and decrypts TOTP secrets with a key derived from the help desk's secret key."""
 
     def __init__(self, secret_key: str) -> None:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpdesk staff totp secret"
-        ).derive(secret_key.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._fernet = fernet_for(secret_key, b"helpdesk staff totp secret")
 
     def seal(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode("ascii")

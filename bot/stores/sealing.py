@@ -25,21 +25,20 @@ set (bot/settings_env.py); in development a public default applies.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken, MultiFernet
 
 from bot import settings_env as env_var
 from bot.contract import PERSONAL_SLOTS
+from bot.fernet_keys import fernet_for
 
 KEY_VARIABLE = "TRACKER_ENCRYPTION_KEY"
 DEVELOPMENT_KEY = "local-development-tracker-encryption-key-not-secret"
 PREFIX = "enc:v1:"
+PURPOSE = b"rasa tracker store events"  # the HKDF label of the key
 # Event metadata that says nothing about the customer; any other key (Rasa puts the values a
 # response was filled with into a bot message's metadata, a channel may add its own) is sealed.
 READABLE_METADATA = frozenset({"model_id", "assistant_id", "utter_action"})
@@ -47,13 +46,6 @@ READABLE_METADATA = frozenset({"model_id", "assistant_id", "utter_action"})
 
 class UnreadableEvent(ValueError):
     """A sealed value that none of the keys opens (a wrong or missing key)."""
-
-
-def _fernet(secret: str) -> Fernet:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"rasa tracker store events"
-    ).derive(secret.encode("utf-8"))
-    return Fernet(base64.urlsafe_b64encode(derived))
 
 
 def _seal_value(fernet: MultiFernet, value: Any) -> Any:
@@ -80,7 +72,7 @@ class EventSealer:
     def __init__(self, secrets: list[str]) -> None:
         if not secrets:
             raise ValueError("at least one key is needed")
-        self._fernet = MultiFernet([_fernet(secret) for secret in secrets])
+        self._fernet = MultiFernet([fernet_for(secret, PURPOSE) for secret in secrets])
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EventSealer:

@@ -11,27 +11,22 @@ from bot.helpdesk.db import create_engine
 from bot.helpdesk.models import utcnow
 
 
-async def move_due_date(database_url: str, reference: str, days: int) -> None:
+async def _update_ticket(database_url: str, reference: str, **values: object) -> None:
     engine = create_engine(database_url)
     try:
         async with engine.begin() as conn:
             await conn.execute(
                 sa.update(tables.tickets)
                 .where(tables.tickets.c.reference == reference)
-                .values(due_at=utcnow() + timedelta(days=days))
+                .values(**values)
             )
     finally:
         await engine.dispose()
+
+
+async def move_due_date(database_url: str, reference: str, days: int) -> None:
+    await _update_ticket(database_url, reference, due_at=utcnow() + timedelta(days=days))
 
 
 async def set_last_changed(database_url: str, reference: str, at: datetime) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(
-                sa.update(tables.tickets)
-                .where(tables.tickets.c.reference == reference)
-                .values(updated_at=at)
-            )
-    finally:
-        await engine.dispose()
+    await _update_ticket(database_url, reference, updated_at=at)

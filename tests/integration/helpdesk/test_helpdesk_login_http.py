@@ -60,14 +60,18 @@ async def test_forty_concurrent_wrong_logins_give_at_most_five_answers(helpdesk_
     assert set(statuses) <= {401, 429}
 
 
+async def log_in(session: aiohttp.ClientSession, helpdesk_url: str) -> dict[str, str]:
+    """alice's bearer header, from a login over the API."""
+    login = await session.post(
+        f"{helpdesk_url}/api/v1/staff/sessions", json={"username": "alice", "password": PASSWORD}
+    )
+    assert login.status == 201, await login.text()
+    return {"Authorization": f"Bearer {(await login.json())['token']}"}
+
+
 async def test_logout_by_api_ends_the_session(helpdesk_url: str) -> None:
     async with aiohttp.ClientSession() as session:
-        login = await session.post(
-            f"{helpdesk_url}/api/v1/staff/sessions",
-            json={"username": "alice", "password": PASSWORD},
-        )
-        assert login.status == 201, await login.text()
-        headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+        headers = await log_in(session, helpdesk_url)
         before = await session.get(f"{helpdesk_url}/api/v1/tickets", headers=headers)
         logout = await session.delete(f"{helpdesk_url}/api/v1/staff/sessions", headers=headers)
         after = await session.get(f"{helpdesk_url}/api/v1/tickets", headers=headers)
@@ -87,12 +91,7 @@ async def test_an_idle_session_ends_after_thirty_minutes_not_at_its_lifetime(
 ) -> None:
     database = tmp_path / "h.db"
     async with aiohttp.ClientSession() as session:
-        login = await session.post(
-            f"{helpdesk_url}/api/v1/staff/sessions",
-            json={"username": "alice", "password": PASSWORD},
-        )
-        assert login.status == 201, await login.text()
-        headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+        headers = await log_in(session, helpdesk_url)
         in_use = await session.get(f"{helpdesk_url}/api/v1/tickets", headers=headers)
 
         created, expires = _session_times(database)
