@@ -31,7 +31,7 @@ def helpdesk_settings(environ: Mapping[str, str] | None = None) -> HelpDeskSetti
     """The help desk settings from `environ` (the process environment by default)."""
     env = env_var.environment(environ)
     return HelpDeskSettings(
-        url=env_var.text(env, "HELPDESK_URL", DEFAULT_URL).rstrip("/"),
+        url=env_var.location(env, "HELPDESK_URL", DEFAULT_URL).rstrip("/"),
         service_token=env_var.secret(env, "HELPDESK_SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
         timeout_seconds=env_var.positive_number(
             env, "HELPDESK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS

@@ -89,6 +89,21 @@ def is_development(env: Mapping[str, str]) -> bool:
     return (_raw(env, ENVIRONMENT_VARIABLE) or "").lower() == DEVELOPMENT
 
 
+def location(env: Mapping[str, str], name: str, development_default: str) -> str:
+    """Where something is (a database, a server, a public address). In development: the value,
+    else this machine's `development_default`. Anywhere else it must be set: a local default
+    there would quietly keep tickets in a stray SQLite file or send mail nowhere."""
+    value = _raw(env, name)
+    if value is not None:
+        return value
+    if is_development(env):
+        return development_default
+    raise SettingsError(
+        f"{name} is not set: {ENVIRONMENT_VARIABLE} is not '{DEVELOPMENT}', so the local "
+        f"default {development_default!r} is not used (docs/deploy.md lists what to set)"
+    )
+
+
 def secret(env: Mapping[str, str], name: str, development_default: str | None) -> str:
     """A shared secret. In development: the value, else `development_default` (if any).
     Anywhere else it must be set, differ from the public development value and be at least

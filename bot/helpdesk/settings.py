@@ -1,4 +1,5 @@
-"""Help desk settings, read from environment variables when asked, with working local defaults."""
+"""Help desk settings, read from environment variables when asked, with working local defaults
+(development only: elsewhere secrets and addresses must be set)."""
 
 from __future__ import annotations
 
@@ -72,15 +73,15 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = env_var.environment(environ)
         settings = cls(
-            database_url=env_var.text(env, "DATABASE_URL", cls.database_url),
+            database_url=env_var.location(env, "DATABASE_URL", cls.database_url),
             service_token=env_var.secret(env, "HELPDESK_SERVICE_TOKEN", cls.service_token),
             due_days=env_var.integer(env, "HELPDESK_DUE_DAYS", cls.due_days, minimum=1),
             secret_key=env_var.secret(env, "HELPDESK_SECRET_KEY", cls.secret_key),
             secure_cookies=env_var.boolean(env, "HELPDESK_SECURE_COOKIES", cls.secure_cookies),
-            smtp_host=env_var.text(env, "SMTP_HOST", cls.smtp_host),
+            smtp_host=env_var.location(env, "SMTP_HOST", cls.smtp_host),
             smtp_port=env_var.integer(env, "SMTP_PORT", cls.smtp_port, minimum=1),
             mail_from=env_var.text(env, "HELPDESK_MAIL_FROM", cls.mail_from),
-            mail_to=env_var.text(env, "HELPDESK_MAIL_TO", cls.mail_to),
+            mail_to=env_var.location(env, "HELPDESK_MAIL_TO", cls.mail_to),
             status_limit_per_conversation=env_var.integer(
                 env, "HELPDESK_STATUS_LIMIT_PER_CONVERSATION", 10, minimum=1
             ),
@@ -97,8 +98,8 @@ class Settings:
                 env, "HELPDESK_SESSION_IDLE_MINUTES", 30, minimum=1
             ),
             redis_url=env_var.text(env, "REDIS_URL", "") or None,
-            tracker_store_url=env_var.text(env, "TRACKER_STORE_URL", cls.tracker_store_url),
-            public_url=env_var.text(env, "HELPDESK_PUBLIC_URL", cls.public_url).rstrip("/"),
+            tracker_store_url=env_var.location(env, "TRACKER_STORE_URL", cls.tracker_store_url),
+            public_url=env_var.location(env, "HELPDESK_PUBLIC_URL", cls.public_url).rstrip("/"),
             conversation_retention_days=env_var.integer(
                 env, CONVERSATION_RETENTION_VARIABLE, cls.conversation_retention_days, minimum=1
             ),

@@ -76,7 +76,7 @@ class SiteSettings:
         env = env_var.environment(environ)
         policy_dir = Path(env_var.text(env, "POLICY_DIR", str(POLICY_DIR)))
         return cls(
-            rasa_url=env_var.text(env, "RASA_URL", DEFAULT_RASA_URL),
+            rasa_url=env_var.location(env, "RASA_URL", DEFAULT_RASA_URL),
             max_message_length=ChatLimits.from_env(env).max_message_length,
             policy_path=policy_dir / "privacy-policy.md",
             sections_path=policy_dir / "sections.yml",

@@ -98,7 +98,8 @@ def start_outside_development(env: dict[str, str]) -> subprocess.CompletedProces
     base = {k: v for k, v in os.environ.items() if k not in removed}
     return subprocess.run(
         [sys.executable, "-m", "actions.server", "--port", str(free_port())],
-        env={**base, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**base, "HELPDESK_URL": "http://desk.internal:8000", **env}, cwd=ROOT,
+        capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
 
@@ -111,6 +112,8 @@ def start_outside_development(env: dict[str, str]) -> subprocess.CompletedProces
         ({"ACTION_SERVER_TOKEN": secrets.token_urlsafe(32)}, "HELPDESK_SERVICE_TOKEN"),
         ({"ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
           "HELPDESK_SERVICE_TOKEN": "local-dev-service-token"}, "HELPDESK_SERVICE_TOKEN"),
+        ({"ACTION_SERVER_TOKEN": secrets.token_urlsafe(32), "HELPDESK_URL": "",
+          "HELPDESK_SERVICE_TOKEN": secrets.token_urlsafe(32)}, "HELPDESK_URL"),
     ],
 )  # fmt: skip
 def test_outside_development_unsafe_secrets_refuse_start(env: dict[str, str], named: str) -> None:

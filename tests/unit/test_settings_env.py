@@ -78,3 +78,17 @@ def test_the_policy_folder_can_be_given() -> None:
     settings = SiteSettings.from_env({**DEV, "POLICY_DIR": "/srv/policy"})
     assert str(settings.policy_path) == "/srv/policy/privacy-policy.md"
     assert str(settings.sections_path) == "/srv/policy/sections.yml"
+
+
+def test_an_address_has_a_local_default_only_in_development() -> None:
+    assert env_var.location(DEV, "RASA_URL", "http://localhost:5005") == "http://localhost:5005"
+    assert env_var.location({"RASA_URL": "https://chat.example.org"}, "RASA_URL", "x") == (
+        "https://chat.example.org"
+    )
+    with pytest.raises(SettingsError, match="RASA_URL is not set"):
+        env_var.location({"HELPDESK_ENV": "production"}, "RASA_URL", "http://localhost:5005")
+
+
+def test_outside_development_the_site_needs_to_be_told_where_rasa_is() -> None:
+    with pytest.raises(SettingsError, match="RASA_URL"):
+        SiteSettings.from_env({})

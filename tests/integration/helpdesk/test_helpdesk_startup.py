@@ -18,6 +18,12 @@ SECRETS = ("HELPDESK_ENV", "HELPDESK_SERVICE_TOKEN", "HELPDESK_SECRET_KEY",
            "HELPDESK_SECURE_COOKIES")  # fmt: skip
 
 
+# Where things are: required outside development too, and not what these tests are about.
+ADDRESSES = {"TRACKER_STORE_URL": "sqlite:///var/unused-tracker.db",
+             "HELPDESK_PUBLIC_URL": "https://privacy.example.com", "SMTP_HOST": "localhost",
+             "HELPDESK_MAIL_TO": "desk@example.com"}  # fmt: skip
+
+
 def helpdesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in SECRETS}
     return subprocess.run(
@@ -40,7 +46,7 @@ def helpdesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
 def test_serve_refuses_to_start_naming_the_variable(
     env: dict[str, str], named: str, tmp_path: Path
 ) -> None:
-    env = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}
+    env = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", **ADDRESSES}
     result = helpdesk("serve", "--port", str(free_port()), env=env)
     assert result.returncode == 2
     assert "refuses to start" in result.stderr and named in result.stderr

@@ -57,8 +57,15 @@ def test_unusable_numbers_are_refused_naming_the_variable(name: str, value: str)
 
 
 def test_outside_development_the_public_service_token_is_refused() -> None:
+    where = {"HELPDESK_URL": "http://desk.internal:8000"}
     with pytest.raises(ValueError, match="HELPDESK_SERVICE_TOKEN"):
-        helpdesk_settings({})
+        helpdesk_settings(where)
     with pytest.raises(ValueError, match="HELPDESK_SERVICE_TOKEN"):
-        helpdesk_settings({"HELPDESK_SERVICE_TOKEN": "local-dev-service-token"})
-    assert helpdesk_settings({"HELPDESK_SERVICE_TOKEN": "t" * 43}).service_token == "t" * 43
+        helpdesk_settings({**where, "HELPDESK_SERVICE_TOKEN": "local-dev-service-token"})
+    strong = {**where, "HELPDESK_SERVICE_TOKEN": "t" * 43}
+    assert helpdesk_settings(strong).service_token == "t" * 43
+
+
+def test_outside_development_the_help_desk_address_must_be_given() -> None:
+    with pytest.raises(ValueError, match="HELPDESK_URL"):
+        helpdesk_settings({"HELPDESK_SERVICE_TOKEN": "t" * 43})

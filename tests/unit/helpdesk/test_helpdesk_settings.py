@@ -65,8 +65,12 @@ def test_unsupported_databases_are_refused() -> None:
 
 
 STRONG = "x" * 43
+ADDRESSES = {"DATABASE_URL": "postgresql://helpdesk@db.internal/helpdesk",
+             "TRACKER_STORE_URL": "postgresql://rasa@db.internal/tracker",
+             "HELPDESK_PUBLIC_URL": "https://privacy.example.com", "SMTP_HOST": "mail.internal",
+             "HELPDESK_MAIL_TO": "privacy-desk@example.com"}  # fmt: skip
 PRODUCTION = {"HELPDESK_SERVICE_TOKEN": STRONG, "HELPDESK_SECRET_KEY": STRONG + "y",
-              "HELPDESK_SECURE_COOKIES": "true"}  # fmt: skip
+              "HELPDESK_SECURE_COOKIES": "true", **ADDRESSES}  # fmt: skip
 
 
 def test_production_settings_with_real_secrets_are_accepted() -> None:
@@ -96,3 +100,17 @@ def test_outside_development_missing_secrets_are_refused(
         return
     with pytest.raises(SettingsError, match=named):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize("name", sorted(ADDRESSES))
+def test_outside_development_an_unset_address_is_refused_not_defaulted(name: str) -> None:
+    # A local default in production would keep tickets in a stray SQLite file, purge the wrong
+    # tracker store or mail customers a link to localhost.
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({**PRODUCTION, name: ""})
+
+
+def test_in_development_the_addresses_have_working_local_defaults() -> None:
+    settings = Settings.from_env(DEV)
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.public_url == "http://localhost:8000"

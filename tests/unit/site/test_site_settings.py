@@ -1,4 +1,4 @@
-"""The site's settings: RASA_URL read when asked, with a working local default."""
+"""The site's settings: RASA_URL read when asked, with a working local default in development."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import pytest
 
 from bot.site import SiteSettings, SiteSettingsError
 
+DEV = {"HELPDESK_ENV": "development"}  # the local default is for development only
+
 
 def test_the_local_default_points_at_rasa_on_this_machine() -> None:
-    settings = SiteSettings.from_env({})
+    settings = SiteSettings.from_env(DEV)
 
     assert settings.rasa_url == "http://localhost:5005"
     assert settings.rasa_webhook_url == "http://localhost:5005/webhooks/rest/webhook"
@@ -29,7 +31,7 @@ def test_rasa_behind_a_path_prefix_keeps_the_prefix() -> None:
 
 
 def test_an_empty_rasa_url_falls_back_to_the_default() -> None:
-    assert SiteSettings.from_env({"RASA_URL": ""}).rasa_url == "http://localhost:5005"
+    assert SiteSettings.from_env({**DEV, "RASA_URL": ""}).rasa_url == "http://localhost:5005"
 
 
 @pytest.mark.parametrize(
@@ -52,8 +54,8 @@ def test_reading_settings_does_not_happen_at_import(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_message_length_limit_is_the_chat_channels_own_setting() -> None:
-    assert SiteSettings.from_env({}).max_message_length == 2000
-    limited = SiteSettings.from_env({"CHAT_MAX_MESSAGE_LENGTH": "500"})
+    assert SiteSettings.from_env(DEV).max_message_length == 2000
+    limited = SiteSettings.from_env({**DEV, "CHAT_MAX_MESSAGE_LENGTH": "500"})
     assert limited.max_message_length == 500
 
 
