@@ -15,6 +15,13 @@ action server twice, waits behind everyone else's CPU at each step. With
 `RASA_MAX_CONCURRENT_MESSAGES=K` each worker handles at most K messages at a time and queues
 the rest in arrival order, so under overload the early ones are answered early.
 
+Rasa's NumPy (OpenBLAS) would start one BLAS thread per core for every matrix product, even the
+small ones of one chat message (the sentence encoder's): the threads spin between products, so
+encoding one message cost 25 ms of CPU with 2 threads against 15 ms with one, for the same wall
+time on an idle machine and more on a busy one (issue #15). A server scales over cores with
+workers (SANIC_WORKERS), so `main()` runs BLAS in one thread unless OPENBLAS_NUM_THREADS (or
+OMP_NUM_THREADS, MKL_NUM_THREADS) says otherwise.
+
 Everything else is Rasa's own command line; `make run`, `make run-prod`, the benchmark, the
 e2e tests and deploy/compose.yml start Rasa this way. `install()` refuses to patch a Rasa whose
 method it does not recognise, so an upgrade fails loudly instead of silently changing behaviour.
@@ -29,6 +36,8 @@ import sys
 from typing import Any
 
 RASA_VERSIONS = ("3.6.",)
+# Read by OpenBLAS / OpenMP / MKL when NumPy is first imported: set before Rasa imports it.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _INSTALLED = "_privacy_assistant_cached_validator"
 
 
@@ -119,7 +128,18 @@ def install() -> None:
     setattr(RemoteAction, _INSTALLED, True)
 
 
+def single_threaded_blas(environ: Any = None) -> None:
+    """One BLAS thread per process, unless one of BLAS_THREAD_VARIABLES is set already (then
+    the operator chose: nothing changes)."""
+    env = os.environ if environ is None else environ
+    if any(variable in env for variable in BLAS_THREAD_VARIABLES):
+        return
+    for variable in BLAS_THREAD_VARIABLES:
+        env[variable] = "1"
+
+
 def main() -> None:
+    single_threaded_blas()
     install()
     from rasa.__main__ import main as rasa_main
 

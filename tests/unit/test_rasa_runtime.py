@@ -90,3 +90,19 @@ async def test_limited_messages_run_at_most_k_at_once_in_arrival_order() -> None
     assert results == list(range(8))
     assert most == 2
     assert started == list(range(8))
+
+
+def test_blas_runs_in_one_thread_by_default() -> None:
+    environ: dict[str, str] = {}
+
+    rasa_runtime.single_threaded_blas(environ)
+
+    assert environ == dict.fromkeys(rasa_runtime.BLAS_THREAD_VARIABLES, "1")
+
+
+def test_a_thread_count_the_operator_set_is_kept() -> None:
+    environ = {"OMP_NUM_THREADS": "4"}
+
+    rasa_runtime.single_threaded_blas(environ)
+
+    assert environ == {"OMP_NUM_THREADS": "4"}
