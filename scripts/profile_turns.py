@@ -216,6 +216,10 @@ async def profile(model: Path, turns: int, out: Path) -> None:
 
 
 def main() -> None:
+    # As Rasa runs in production (python -m bot.rasa_runtime): one BLAS thread.
+    from bot.rasa_runtime import single_threaded_blas
+
+    single_threaded_blas()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "policy-assistant.tar.gz"))
     parser.add_argument("--turns", type=int, default=20, help="conversations")
