@@ -1,4 +1,4 @@
-"""`rasa` with two fixes to Rasa 3.6's hot path: `python -m bot.rasa_runtime run ...`.
+"""`rasa` with fixes to Rasa 3.6's hot path: `python -m bot.rasa_runtime run ...`.
 
 Rasa checks every answer of the action server against a JSON schema with
 `jsonschema.validate(result, schema)`. That function first checks the schema itself against the
@@ -15,6 +15,21 @@ action server twice, waits behind everyone else's CPU at each step. With
 `RASA_MAX_CONCURRENT_MESSAGES=K` each worker handles at most K messages at a time and queues
 the rest in arrival order, so under overload the early ones are answered early.
 
+Rasa turns every stored event (a dict) back into an `Event` with `Event.resolve_by_type`, which
+walks the whole tree of Event subclasses (about 30 of them, checking each for abstract methods)
+for every single event: loading a conversation of 50 events made 1,500 such walks, about half
+of the CPU of a tracker load from PostgreSQL (scripts/profile_turns.py, issue #15). The walk's
+answer only changes when a new Event subclass is imported, so `resolve_event_type` keeps a
+table from type name to class, built by the same walk (the first class of a name wins, as in
+Rasa's loop) and built again when a name is not in it.
+
+Rasa's NumPy (OpenBLAS) would start one BLAS thread per core for every matrix product, even the
+small ones of one chat message (the sentence encoder's): the threads spin between products, so
+encoding one message cost 25 ms of CPU with 2 threads against 15 ms with one, for the same wall
+time on an idle machine and more on a busy one (issue #15). A server scales over cores with
+workers (SANIC_WORKERS), so `main()` runs BLAS in one thread unless OPENBLAS_NUM_THREADS (or
+OMP_NUM_THREADS, MKL_NUM_THREADS) says otherwise.
+
 Everything else is Rasa's own command line; `make run`, `make run-prod`, the benchmark, the
 e2e tests and deploy/compose.yml start Rasa this way. `install()` refuses to patch a Rasa whose
 method it does not recognise, so an upgrade fails loudly instead of silently changing behaviour.
@@ -29,6 +44,8 @@ import sys
 from typing import Any
 
 RASA_VERSIONS = ("3.6.",)
+# Read by OpenBLAS / OpenMP / MKL when NumPy is first imported: set before Rasa imports it.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _INSTALLED = "_privacy_assistant_cached_validator"
 
 
@@ -96,21 +113,56 @@ def limited(handler: Any, limit: int) -> Any:
     return wrapper
 
 
+_event_classes: dict[str, Any] = {}
+
+
+def _walk_event_classes() -> dict[str, Any]:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    classes: dict[str, Any] = {}
+    for event_class in all_subclasses(Event):
+        classes.setdefault(event_class.type_name, event_class)
+    return classes
+
+
+def resolve_event_type(type_name: str, default: Any = None) -> Any:
+    """Rasa's `Event.resolve_by_type`, with the subclass walk done once, not once per event."""
+    event_class = _event_classes.get(type_name)
+    if event_class is None:
+        # Unknown so far: a subclass imported since the table was built, or no such event.
+        _event_classes.clear()
+        _event_classes.update(_walk_event_classes())
+        event_class = _event_classes.get(type_name)
+    if event_class is not None:
+        return event_class
+    if type_name == "topic":
+        return None  # as Rasa: old TopicSet events are skipped
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
 def install() -> None:
-    """Replace `RemoteAction._validate_action_result`; limit messages in flight (idempotent)."""
+    """Replace `RemoteAction._validate_action_result` and `Event.resolve_by_type`; limit
+    messages in flight (idempotent)."""
     import rasa
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
 
     if getattr(RemoteAction, _INSTALLED, False):
         return
-    if not rasa.__version__.startswith(RASA_VERSIONS) or not hasattr(
-        RemoteAction, "_validate_action_result"
+    if (
+        not rasa.__version__.startswith(RASA_VERSIONS)
+        or not hasattr(RemoteAction, "_validate_action_result")
+        or not hasattr(Event, "resolve_by_type")
     ):
         raise RuntimeError(
             f"bot.rasa_runtime was written for Rasa {RASA_VERSIONS}, not {rasa.__version__}: "
             "check whether RemoteAction still validates with jsonschema.validate, then update it."
         )
     RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     limit = max_concurrent_messages()
     if limit is not None:
         from rasa.core.agent import Agent
@@ -119,7 +171,18 @@ def install() -> None:
     setattr(RemoteAction, _INSTALLED, True)
 
 
+def single_threaded_blas(environ: Any = None) -> None:
+    """One BLAS thread per process, unless one of BLAS_THREAD_VARIABLES is set already (then
+    the operator chose: nothing changes)."""
+    env = os.environ if environ is None else environ
+    if any(variable in env for variable in BLAS_THREAD_VARIABLES):
+        return
+    for variable in BLAS_THREAD_VARIABLES:
+        env[variable] = "1"
+
+
 def main() -> None:
+    single_threaded_blas()
     install()
     from rasa.__main__ import main as rasa_main
 

