@@ -32,9 +32,10 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # never lowered. The issue's floors are 0.95 / 0.90 / 0.95 / 0.90.
 # Measured 2026-11-26 with the AnswerConfidenceGate (reports/customer-replies): covered 0.646,
 # not covered 0.833, requests 0.805, small talk 1.000; each gate sits about two cases below.
+# 2026-11-27 without TEDPolicy: requests 0.829 (34 of 41), the gate raised to 0.80.
 E2E_MIN_COVERED     ?= 0.63
 E2E_MIN_NOT_COVERED ?= 0.81
-E2E_MIN_REQUEST     ?= 0.78
+E2E_MIN_REQUEST     ?= 0.80
 E2E_MIN_SMALLTALK   ?= 0.97
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
