@@ -74,7 +74,7 @@ from scripts.load_stack import DEPLOYMENTS, ROOT, DeploymentStack
 
 FAULTS = ("helpdesk", "actions", "rasa-worker", "postgres", "redis")
 RETRY_PAUSE_SECONDS = 2.0  # a customer sends an unanswered message again after this
-GIVE_UP_SECONDS = 180.0  # ... until this long after the first try: the conversation is stuck
+GIVE_UP_SECONDS = 300.0  # ... until this long after the first try: the conversation is stuck
 TRY_AGAIN_PAUSE_SECONDS = 3.0  # told "could not record", the customer presses Try again after
 TRY_AGAIN_LIMIT = 5
 WORKER_ALONE_SECONDS = 10.0
@@ -458,6 +458,16 @@ def summarise(
     )
 
 
+def helpdesk_call_failures(actions_log: str) -> dict[str, int]:
+    """The action server's failed calls to the help desk (each retried), by cause."""
+    causes: dict[str, int] = {}
+    for line in actions_log.splitlines():
+        if "help desk " in line and " failed (attempt " in line:
+            cause = line.rsplit("): ", 1)[-1].split(":", 1)[0].strip()
+            causes[cause] = causes.get(cause, 0) + 1
+    return causes
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -513,6 +523,9 @@ def run(args: argparse.Namespace) -> FaultResult:
         meta["seconds"] = round(time.monotonic() - started, 0)
         time.sleep(1)
         stored = stack.stored_tickets()
+        meta["helpdesk_call_failures"] = helpdesk_call_failures(
+            stack.services["actions"].log_path.read_text(errors="replace")
+        )
     meta["load_end"] = os.getloadavg()
     return summarise(meta, customers, ledger, stored, injections)
 
@@ -579,6 +592,14 @@ def markdown(result: FaultResult) -> str:
         f"conversations, {result.interrupted} interrupted by a fault, {result.resumed} of them "
         f"continued, {result.stuck} stuck (no real reply for {GIVE_UP_SECONDS:.0f} s).",
         "",
+        "Calls from the action server to the help desk that failed (each is retried twice, "
+        "with the same Idempotency-Key for a ticket): "
+        + (
+            ", ".join(f"{k} {v}" for k, v in sorted(meta.get("helpdesk_call_failures", {}).items()))
+            or "none"
+        )
+        + ".",
+        "",
         "Recovery: from the injection until a new conversation's first question got a real "
         "reply (for a restart, the service was answering again before). An interrupted "
         "conversation is counted under the last fault injected before its first error; "
@@ -630,6 +651,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # Stopped with SIGTERM (or SIGINT, which a background job ignores): exit through the
+    # stack's cleanup, so no server, private Redis or temporary database is left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     result = run(args)
     text = write_report(result, Path(args.out))
     print(text)
