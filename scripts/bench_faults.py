@@ -305,7 +305,8 @@ def inject(stack: DeploymentStack, fault: str, at: float) -> Injection:
         raise ValueError(f"unknown fault {fault!r}")
     answered = probe(stack)
     recovery = None if answered is None else time.monotonic() - started
-    return Injection(fault, round(at, 1), recovery, restart, detail)
+    # Not rounded: an error 10 ms after a kill must not be counted under the fault before it.
+    return Injection(fault, at, recovery, restart, detail)
 
 
 def inject_all(
@@ -419,6 +420,7 @@ class FaultResult:
     resumed: int
     stuck: int
     unclear_samples: list[str]
+    interrupted_conversations: list[ConversationLog] = field(default_factory=list)
 
 
 def summarise(
@@ -455,6 +457,7 @@ def summarise(
         resumed=sum(log.resumed for log in interrupted),
         stuck=sum(log.stuck for log in interrupted),
         unclear_samples=sorted({r.unclear_reply for r in requests if r.unclear_reply})[:8],
+        interrupted_conversations=interrupted,
     )
 
 

@@ -15,6 +15,7 @@ from scripts.bench_faults import (
     error_kind,
     fault_kind,
     fault_rows,
+    helpdesk_call_failures,
     markdown,
     schedule,
 )
@@ -151,3 +152,25 @@ def test_the_report_shows_the_tickets_and_every_fault() -> None:
     assert "| 1 | 1 | 1 | 0 | 0 | 0 | 0 |" in text
     for fault in FAULTS:
         assert f"| {fault} | 1 |" in text
+
+
+def test_failed_help_desk_calls_are_counted_by_cause() -> None:
+    log = "\n".join(
+        [
+            "WARNING:actions.helpdesk:help desk POST /api/v1/tickets failed (attempt 1 of 3): "
+            "ClientConnectorError: Cannot connect to host 127.0.0.1:48091",
+            "WARNING:actions.helpdesk:help desk POST /api/v1/tickets failed (attempt 2 of 3): "
+            "HTTP 503",
+            "WARNING:actions.helpdesk:help desk POST /api/v1/tickets/PR-X/status failed "
+            "(attempt 1 of 3): ClientConnectorError: Cannot connect to host",
+            "INFO: something else",
+        ]
+    )
+    assert helpdesk_call_failures(log) == {"ClientConnectorError": 2, "HTTP 503": 1}
+
+
+def test_an_error_right_after_a_kill_counts_under_that_kill() -> None:
+    injections = [Injection("postgres", 132.61, 0.6), Injection("redis", 143.46, 3.0)]
+    logs = [ConversationLog(0, "s0", errors=[(143.47, "apology")], answered=[150.0])]
+    rows = {row.fault: row for row in fault_rows(injections, logs, [])}
+    assert rows["redis"].conversations_hit == 1 and rows["postgres"].conversations_hit == 0
