@@ -15,6 +15,11 @@ action server twice, waits behind everyone else's CPU at each step. With
 `RASA_MAX_CONCURRENT_MESSAGES=K` each worker handles at most K messages at a time and queues
 the rest in arrival order, so under overload the early ones are answered early.
 
+When a custom action fails (the action server is down or dies mid-call), Rasa logs it, drops the
+action's events and carries on, often saying nothing. The failed action marks the message's
+output channel (`ACTION_FAILED`), so the chat channel (bot/chat/channel.py) can tell such a
+silent turn from one that is silent by design (`/session_start`) and apologise only for the first.
+
 Everything else is Rasa's own command line; `make run`, `make run-prod`, the benchmark, the
 e2e tests and deploy/compose.yml start Rasa this way. `install()` refuses to patch a Rasa whose
 method it does not recognise, so an upgrade fails loudly instead of silently changing behaviour.
@@ -30,6 +35,8 @@ from typing import Any
 
 RASA_VERSIONS = ("3.6.",)
 _INSTALLED = "_privacy_assistant_cached_validator"
+# Set (True) on a message's output channel when one of its custom actions failed.
+ACTION_FAILED = "privacy_assistant_action_failed"
 
 
 @functools.lru_cache(maxsize=1)
@@ -96,6 +103,20 @@ def limited(handler: Any, limit: int) -> Any:
     return wrapper
 
 
+def marking_failures(run: Any) -> Any:
+    """`RemoteAction.run`, marking the output channel with ACTION_FAILED when it raises."""
+
+    @functools.wraps(run)
+    async def wrapper(self: Any, output_channel: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await run(self, output_channel, *args, **kwargs)
+        except Exception:
+            setattr(output_channel, ACTION_FAILED, True)
+            raise
+
+    return wrapper
+
+
 def install() -> None:
     """Replace `RemoteAction._validate_action_result`; limit messages in flight (idempotent)."""
     import rasa
@@ -111,6 +132,7 @@ def install() -> None:
             "check whether RemoteAction still validates with jsonschema.validate, then update it."
         )
     RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction.run = marking_failures(RemoteAction.run)
     limit = max_concurrent_messages()
     if limit is not None:
         from rasa.core.agent import Agent

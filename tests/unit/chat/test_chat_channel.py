@@ -24,6 +24,7 @@ from bot.chat.channel import (
     BoundedRestInput,
 )
 from bot.chat.limits import ChatLimits
+from bot.rasa_runtime import ACTION_FAILED
 
 Sanic.test_mode = True
 
@@ -47,13 +48,17 @@ class FakeAgent:
 
     received: list[UserMessage] = field(default_factory=list)
     fail: bool = False
-    silent: bool = False  # says nothing, as Rasa does when an action's events are lost
+    silent: bool = False  # says nothing, as for /session_start
+    action_fails: bool = False  # a custom action failed (marked as bot/rasa_runtime.py does)
     domain: FakeDomain = field(default_factory=FakeDomain)
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         if self.fail:
             raise RuntimeError("the agent broke")
+        if self.action_fails:
+            setattr(message.output_channel, ACTION_FAILED, True)
+            return  # Rasa logged it, dropped the action's events and said nothing
         if not self.silent:
             await message.output_channel.send_text_message(message.sender_id, "a reply")
 
@@ -163,12 +168,18 @@ async def test_a_failing_agent_still_gets_an_answer_not_a_500(
     assert resp.json == [{"recipient_id": "s1", "text": REPLY_FAILED}]
 
 
-async def test_a_turn_where_rasa_said_nothing_gets_the_apology_not_an_empty_reply(
+async def test_a_turn_whose_action_failed_silently_gets_the_apology_not_an_empty_reply(
     client: Any, agent: FakeAgent
 ) -> None:
-    agent.silent = True  # the action server died mid-turn: Rasa logs it and answers nothing
+    agent.action_fails = True  # the action server died mid-turn: Rasa logs it, says nothing
     resp = await post(client, {"sender": "s1", "message": "my name is Robin"})
     assert resp.json == [{"recipient_id": "s1", "text": REPLY_FAILED}]
+
+
+async def test_a_turn_silent_by_design_stays_silent(client: Any, agent: FakeAgent) -> None:
+    agent.silent = True
+    resp = await post(client, {"sender": "s1", "message": "/session_start"})
+    assert (resp.status, resp.json) == (200, [])
 
 
 async def test_an_answered_turn_gets_no_apology(client: Any, agent: FakeAgent) -> None:
