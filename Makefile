@@ -41,7 +41,7 @@ E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COV
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
 
 .PHONY: help run run-prod test venv train validate lint typecheck test-python test-nlu test-stories \
-        test-replies coverage-check browser evaluate bench bench-load bench-fuzz clean
+        test-replies coverage-check browser evaluate bench bench-load bench-fuzz bench-faults clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -130,6 +130,9 @@ bench-load: $(MODEL) ## only the deployments under load (BENCH_LOAD_ARGS=--quick
 
 bench-fuzz: $(MODEL) ## ~10,000 fuzzed inputs against the real stack: 5xx, latency -> reports/bench-fuzz.md
 	$(PY) -m scripts.bench_fuzz --out $(REPORTS) $(BENCH_FUZZ_ARGS)
+
+bench-faults: $(MODEL) ## kill and restart each part of run-prod under load: tickets lost? -> reports/
+	nice $(PY) -m scripts.bench_faults --model $(MODEL) --out $(REPORTS) $(BENCH_FAULTS_ARGS)
 
 clean: ## remove models, reports and the virtualenv
 	rm -rf models $(REPORTS) $(VENV) .mypy_cache .ruff_cache .pytest_cache

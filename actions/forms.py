@@ -68,6 +68,23 @@ def latest_user_timestamp(tracker: Tracker) -> float | None:
     return None
 
 
+def summary_timestamp(tracker: Tracker) -> float | None:
+    """When the bot last spoke before the customer's latest message: the summary confirmed.
+
+    A Confirm sent again because its first turn was lost (a Rasa worker killed after the ticket
+    was stored, before the conversation was saved) follows the same summary, so it gets the same
+    marker, and so the same Idempotency-Key and the same ticket, not a second one.
+    """
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            seen_user = True
+        elif kind == "bot" and seen_user and isinstance(event.get("timestamp"), (int, float)):
+            return float(event["timestamp"])
+    return None
+
+
 class ValidatePrivacyRequestForm(FormValidationAction):
     def name(self) -> str:
         return "validate_privacy_request_form"
@@ -167,7 +184,8 @@ class ValidatePrivacyRequestForm(FormValidationAction):
         answer = _as_text(slot_value)
         if answer == CONFIRMED:
             # Marks this submission: the Idempotency-Key and the excerpt are derived from it.
-            timestamp = latest_user_timestamp(tracker)
+            # The summary's time, not the Confirm's: a Confirm sent again keeps the marker.
+            timestamp = summary_timestamp(tracker) or latest_user_timestamp(tracker)
             marker = repr(timestamp) if timestamp is not None else uuid.uuid4().hex
             return {"confirmation": CONFIRMED, "submission_marker": marker}
         if answer in EDITABLE_SLOTS:

@@ -30,6 +30,11 @@ time on an idle machine and more on a busy one (issue #15). A server scales over
 workers (SANIC_WORKERS), so `main()` runs BLAS in one thread unless OPENBLAS_NUM_THREADS (or
 OMP_NUM_THREADS, MKL_NUM_THREADS) says otherwise.
 
+When a custom action fails (the action server is down or dies mid-call), Rasa logs it, drops the
+action's events and carries on, often saying nothing. The failed action marks the message's
+output channel (`ACTION_FAILED`), so the chat channel (bot/chat/channel.py) can tell such a
+silent turn from one that is silent by design (`/session_start`) and apologise only for the first.
+
 Everything else is Rasa's own command line; `make run`, `make run-prod`, the benchmark, the
 e2e tests and deploy/compose.yml start Rasa this way. `install()` refuses to patch a Rasa whose
 method it does not recognise, so an upgrade fails loudly instead of silently changing behaviour.
@@ -47,6 +52,8 @@ RASA_VERSIONS = ("3.6.",)
 # Read by OpenBLAS / OpenMP / MKL when NumPy is first imported: set before Rasa imports it.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _INSTALLED = "_privacy_assistant_cached_validator"
+# Set (True) on a message's output channel when one of its custom actions failed.
+ACTION_FAILED = "privacy_assistant_action_failed"
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,6 +150,20 @@ def resolve_event_type(type_name: str, default: Any = None) -> Any:
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+def marking_failures(run: Any) -> Any:
+    """`RemoteAction.run`, marking the output channel with ACTION_FAILED when it raises."""
+
+    @functools.wraps(run)
+    async def wrapper(self: Any, output_channel: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await run(self, output_channel, *args, **kwargs)
+        except Exception:
+            setattr(output_channel, ACTION_FAILED, True)
+            raise
+
+    return wrapper
+
+
 def install() -> None:
     """Replace `RemoteAction._validate_action_result` and `Event.resolve_by_type`; limit
     messages in flight (idempotent)."""
@@ -163,6 +184,8 @@ def install() -> None:
         )
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_type)
+
+    RemoteAction.run = marking_failures(RemoteAction.run)
     limit = max_concurrent_messages()
     if limit is not None:
         from rasa.core.agent import Agent

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import math
 import os
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 
 from scripts.load_stack import DEPLOYMENTS, ROOT, Deployment, DeploymentStack, rss_mib
 
@@ -204,47 +206,89 @@ class Customer:
                 self.ledger.submitted.add(email)
             if self.think_seconds and replies:
                 await asyncio.sleep(self.think_seconds)
-            started = time.perf_counter()
-            try:
-                async with session.post(
-                    self.url, json={"sender": sender, "message": message}
-                ) as answer:
-                    body = await answer.read()
-                    status = answer.status
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                self.turns.append(Turn(turn_kind(text), None, type(error).__name__))
+            answer = await post_message(session, self.url, sender, message)
+            self.turns.append(Turn(turn_kind(text), answer.latency_ms, answer.error))
+            if answer.error:
                 return
-            elapsed = (time.perf_counter() - started) * 1000
-            if status != 200:
-                self.turns.append(Turn(turn_kind(text), None, f"HTTP {status}"))
-                return
-            try:
-                replies = json.loads(body)
-            except ValueError:
-                replies = []
-            if not replies:
-                self.turns.append(Turn(turn_kind(text), None, "empty reply"))
-                return
-            self.turns.append(Turn(turn_kind(text), elapsed))
+            replies = answer.replies
             if text == CONFIRM:
-                said = " ".join(str(reply.get("text", "")) for reply in replies)
-                match = REFERENCE.search(said)
-                if match:
-                    self.last_ticket = (match.group(0), email)
-                    self.ledger.confirmed.append(self.last_ticket)
+                self.note_confirmation(replies, email)
+
+    def note_confirmation(self, replies: list[dict[str, Any]], email: str) -> str | None:
+        """Record the reference a reply to Confirm gave the customer, if any."""
+        match = REFERENCE.search(reply_text(replies))
+        if not match:
+            return None
+        self.last_ticket = (match.group(0), email)
+        self.ledger.confirmed.append(self.last_ticket)
+        return match.group(0)
 
     def _message(self, text: str, replies: list[dict[str, Any]]) -> str | None:
         if text == CONFIRM:
-            for reply in replies:
-                for button in reply.get("buttons") or []:
-                    if button.get("title") == "Confirm":
-                        return str(button["payload"])
-            return None
+            return button_payload(replies, "Confirm")
         if text == LAST_REFERENCE:
             return self.last_ticket[0] if self.last_ticket else "PR-AAAA-BBBB"
         if text == LAST_EMAIL:
             return self.last_ticket[1] if self.last_ticket else "nobody@example.com"
         return text
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Rasa's answer to one message: its replies, or why there was no usable answer."""
+
+    replies: list[dict[str, Any]]
+    latency_ms: float | None  # None when there was no usable answer
+    error: str | None = None  # "HTTP 500", "ClientConnectorError", "empty reply", ...
+    status: int | None = None  # the HTTP status, None without one
+
+
+async def post_message(
+    session: aiohttp.ClientSession, url: str, sender: str, message: str
+) -> Answer:
+    """Send one customer message to Rasa's REST webhook and read the bot's replies."""
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json={"sender": sender, "message": message}) as answer:
+            body = await answer.read()
+            status = answer.status
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        return Answer([], None, type(error).__name__)
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200:
+        return Answer([], None, f"HTTP {status}", status)
+    try:
+        replies = json.loads(body)
+    except ValueError:
+        replies = []
+    if not isinstance(replies, list) or not replies:
+        return Answer([], None, "empty reply", status)
+    if reply_text(replies) == reply_failed_text():
+        # The channel's apology (bot/chat/channel.py): honest, but not an answer.
+        return Answer(replies, None, "apology", status)
+    return Answer(replies, elapsed, None, status)
+
+
+@functools.lru_cache(maxsize=1)
+def reply_failed_text() -> str:
+    """What the chat says when it could not answer a message (the domain's response)."""
+    from bot.chat.channel import REPLY_FAILED_RESPONSE
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return str(domain["responses"][REPLY_FAILED_RESPONSE][0]["text"])
+
+
+def reply_text(replies: list[dict[str, Any]]) -> str:
+    return " ".join(str(reply.get("text", "")) for reply in replies)
+
+
+def button_payload(replies: list[dict[str, Any]], title: str) -> str | None:
+    """The payload of the button called `title` in these replies, if there is one."""
+    for reply in replies:
+        for button in reply.get("buttons") or []:
+            if button.get("title") == title:
+                return str(button["payload"])
+    return None
 
 
 async def run_level(
@@ -309,26 +353,37 @@ async def warm_up(stack: DeploymentStack) -> None:
 class TicketCount:
     confirmed: int  # distinct references customers were given
     stored: int  # tickets stored for the requests customers confirmed
-    confirmed_not_stored: int  # a reference given, no such ticket: a lie to the customer
+    confirmed_not_stored: int  # a reference given, no such ticket for that request: a lie
     stored_not_confirmed: int  # stored, but the customer never got the reference
     duplicates: int  # more than one ticket for one confirmed request
+    requests: int = 0  # requests customers confirmed (pressed Confirm)
+    requests_stored_not_confirmed: int = 0  # requests stored whose customer got no reference
+    two_references: int = 0  # requests whose customer was given more than one reference
 
 
 def ticket_count(ledger: Ledger, stored: list[tuple[str, str]]) -> TicketCount:
     """Compare what customers were told with the help desk's tickets for their requests.
 
-    Each simulated request has its own email address, so tickets are matched by email.
+    Each simulated request has its own email address, so tickets are matched by email, and a
+    reference counts as stored only if it is stored for the email of the request it was given to.
     """
     ours = [(reference, email) for reference, email in stored if email in ledger.submitted]
     confirmed_refs = {reference for reference, _ in ledger.confirmed}
     stored_refs = {reference for reference, _ in ours}
     emails = [email for _, email in ours]
+    confirmed_emails = {email for _, email in ledger.confirmed}
+    references_of: dict[str, set[str]] = {}
+    for reference, email in ledger.confirmed:
+        references_of.setdefault(email, set()).add(reference)
     return TicketCount(
         confirmed=len(confirmed_refs),
         stored=len(ours),
-        confirmed_not_stored=len(confirmed_refs - {r for r, _ in stored}),
+        confirmed_not_stored=len(set(ledger.confirmed) - set(stored)),
         stored_not_confirmed=len(stored_refs - confirmed_refs),
         duplicates=len(emails) - len(set(emails)),
+        requests=len(ledger.submitted),
+        requests_stored_not_confirmed=len(set(emails) - confirmed_emails),
+        two_references=sum(len(refs) > 1 for refs in references_of.values()),
     )
 
 

@@ -3,7 +3,9 @@
 A deployment is `make run`'s configuration (SQLite tracker store, in-memory locks, tickets in
 SQLite; one worker each) or `make run-prod`'s (PostgreSQL tracker store, Redis lock store,
 tickets in PostgreSQL; N workers each of Rasa, the action server and the help desk). Databases
-are temporary (created and dropped here); Redis keys are left to expire. Emails go to a sink.
+are temporary (created and dropped here); Redis keys are left to expire in the machine's Redis
+(database `BENCH_REDIS_DB`), or the stack runs a private, unsaved `redis-server` of its own
+(`private_redis=True`), which a fault benchmark may kill. Emails go to a sink.
 
 `DeploymentStack` also reads the CPU time of its processes (and of their PostgreSQL backends)
 from /proc, and can kill and restart its services (scripts/bench_faults.py).
@@ -157,10 +159,14 @@ def postgres_database(prefix: str) -> Iterator[str]:
         connection.close()
 
 
+def _database_names(database_urls: list[str]) -> list[str]:
+    return [url.rsplit("/", 1)[1] for url in database_urls if url.startswith("postgresql")]
+
+
 def postgres_backend_pids(database_urls: list[str]) -> list[int]:
     import psycopg2
 
-    names = [url.rsplit("/", 1)[1] for url in database_urls if url.startswith("postgresql")]
+    names = _database_names(database_urls)
     if not names:
         return []
     with psycopg2.connect(POSTGRES_ADMIN_DSN) as connection, connection.cursor() as cursor:
@@ -169,6 +175,43 @@ def postgres_backend_pids(database_urls: list[str]) -> list[int]:
             (names,),
         )
         return [int(pid) for (pid,) in cursor.fetchall()]
+
+
+def terminate_postgres_backends(database_urls: list[str]) -> int:
+    """`pg_terminate_backend` every connection to these databases (and no others); how many."""
+    import psycopg2
+
+    names = _database_names(database_urls)
+    if not names:
+        return 0
+    with psycopg2.connect(POSTGRES_ADMIN_DSN) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = ANY(%s) AND pid <> pg_backend_pid()",
+            (names,),
+        )
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+
+def children(pid: int) -> list[int]:
+    """The direct child processes of `pid` (a Sanic master's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _proc_stat(int(entry.name))
+            if stat is not None and stat[0] == pid and not _zombie(int(entry.name)):
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited but was not reaped by its parent (yet)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return raw[raw.rindex(")") + 2 :].split()[0] == "Z"
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -225,6 +268,11 @@ class Service:
         while time.monotonic() < deadline:
             if not self.running():
                 raise RuntimeError(f"{self.name} stopped: see {self.log_path}")
+            if self.ready_url.startswith("redis://"):
+                if _redis_answers(self.ready_url):
+                    return
+                time.sleep(0.2)
+                continue
             try:
                 with urllib.request.urlopen(self.ready_url, timeout=2) as answer:
                     if answer.status < 500:
@@ -236,6 +284,17 @@ class Service:
                 pass
             time.sleep(0.5)
         raise TimeoutError(f"{self.name} not ready at {self.ready_url} in {timeout:.0f} s")
+
+
+def _redis_answers(url: str) -> bool:
+    """True if the Redis at redis://host:port/... answers PING."""
+    host, port = url[len("redis://") :].split("/", 1)[0].rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def wait_until_idle(pids_of: Any, timeout: float, window: float = 2.0) -> None:
@@ -258,6 +317,8 @@ class DeploymentStack:
     deployment: Deployment
     model: Path
     work: Path
+    # Run a redis-server of this stack's own (no persistence) instead of using the machine's.
+    private_redis: bool = False
     ports: dict[str, int] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
@@ -288,6 +349,8 @@ class DeploymentStack:
 
         self.work.mkdir(parents=True, exist_ok=True)
         self.ports = {name: free_port() for name in ("rasa", "actions", "helpdesk", "smtp")}
+        if self.private_redis:
+            self.ports["redis"] = free_port()
         smtp = Controller(Sink(), hostname="127.0.0.1", port=self.ports["smtp"])
         smtp.start()
         self._cleanup.callback(smtp.stop)
@@ -306,10 +369,18 @@ class DeploymentStack:
             self.services[service.name] = service
             service.start()
             self._cleanup.callback(service.stop)
-        timeouts = {"helpdesk": 120, "actions": 120, "rasa": 400}
+        timeouts = {"redis": 30, "helpdesk": 120, "actions": 120, "rasa": 400}
         for service_name, service in self.services.items():
             service.wait_ready(timeouts[service_name])
         wait_until_idle(lambda: descendants([self.services["rasa"].pid]), 240)
+
+    @property
+    def redis_port(self) -> int:
+        return self.ports.get("redis", 6379)
+
+    @property
+    def redis_db(self) -> int:
+        return 0 if self.private_redis else BENCH_REDIS_DB
 
     def _services(self) -> list[Service]:
         workers = str(self.deployment.workers)
@@ -343,10 +414,13 @@ class DeploymentStack:
                     "TRACKER_DB_USER": "postgres",
                     "TRACKER_DB_PASSWORD": "",
                     "REDIS_HOST": "127.0.0.1",
-                    "REDIS_PORT": "6379",
-                    "REDIS_DB": str(BENCH_REDIS_DB),
+                    "REDIS_PORT": str(self.redis_port),
+                    "REDIS_DB": str(self.redis_db),
                 }
             )
+            if self.private_redis:
+                # As in production, the help desk's rate limits live in the same Redis.
+                helpdesk_env["REDIS_URL"] = f"redis://127.0.0.1:{self.redis_port}/1"
         else:
             # endpoints.yml as `make run` uses it, with this run's port and tracker file
             config = yaml.safe_load((ROOT / "endpoints.yml").read_text())
@@ -355,7 +429,19 @@ class DeploymentStack:
             endpoints = self.work / f"{name}-endpoints.yml"
             endpoints.write_text(yaml.safe_dump(config))
         log = self.work / f"{name}-%s.log"
-        return [
+        redis_server = []
+        if self.private_redis:
+            redis_server.append(
+                Service(
+                    "redis",
+                    ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port)]
+                    + ["--save", "", "--appendonly", "no", "--dir", str(self.work)],
+                    env,
+                    Path(str(log) % "redis"),
+                    f"redis://127.0.0.1:{self.redis_port}/0",
+                )
+            )
+        return redis_server + [
             Service(
                 "helpdesk",
                 [str(BIN / "helpdesk"), "serve", "--host", "127.0.0.1"]
@@ -414,3 +500,11 @@ class DeploymentStack:
         service = self.services[name]
         service.stop(sig)
         service.start()
+
+    def worker_pids(self, name: str) -> list[int]:
+        """The worker processes a service's Sanic master forked (none with one worker)."""
+        return children(self.services[name].pid)
+
+    def terminate_backends(self) -> int:
+        """Cut every PostgreSQL connection of this deployment's databases; how many."""
+        return terminate_postgres_backends(list(self.database_urls.values()))

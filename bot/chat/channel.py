@@ -10,6 +10,11 @@ until they send something they should not:
 - a message longer than `CHAT_MAX_MESSAGE_LENGTH` characters never reaches the NLU: it is logged
   as the intent `message_too_long` with ready-made parse data (Rasa then skips the pipeline
   altogether) and a rule answers with `utter_message_too_long`. The tracker keeps only the length.
+- a message Rasa could not answer (its tracker store or lock store failed, or a custom action
+  failed, marked by bot/rasa_runtime.py, and Rasa said nothing) gets the domain's
+  `utter_reply_failed`, which asks the customer to send it again, never an empty reply that
+  leaves the customer waiting (scripts/bench_faults.py, issue #15). A turn silent by design
+  (`/session_start`, `/restart`) stays silent.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.chat.limits import ChatLimits
+from bot.rasa_runtime import ACTION_FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ MAX_SENDER_LENGTH = 255
 RETRIEVAL_INTENTS = frozenset({"faq"})
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# The domain response sent when handling a message failed and the bot said nothing.
+REPLY_FAILED_RESPONSE = "utter_reply_failed"
 
 
 class BadRequest(ValueError):
@@ -153,6 +161,17 @@ async def read_limited_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def reply_failed_messages(agent: Any, recipient_id: str) -> list[dict[str, Any]]:
+    """The model's `utter_reply_failed` as the channel's reply (none if the model lacks it)."""
+    responses = getattr(getattr(agent, "domain", None), "responses", None) or {}
+    variations = responses.get(REPLY_FAILED_RESPONSE) or [{}]
+    text = variations[0].get("text")
+    if not text:
+        logger.warning("the model's domain has no %s response", REPLY_FAILED_RESPONSE)
+        return []
+    return [{"recipient_id": recipient_id, "text": text}]
+
+
 def as_text_if_retrieval_payload(message: str) -> str:
     """`/faq...` (a retrieval intent's payload) as the text `faq...`; anything else unchanged."""
     stripped = message.strip()
@@ -237,12 +256,20 @@ class BoundedRestInput(RestInput):
                 )
             collector = CollectingOutputChannel()
             message = self.user_message(payload, collector)
+            failed = False
             try:
                 await on_new_message(message)
             except CancelledError:
                 logger.error("rest message timed out: %r", copy.deepcopy(message.text)[:200])
             except Exception:
                 logger.exception("rest message failed: %r", copy.deepcopy(message.text)[:200])
+                failed = True
+            failed = failed or getattr(collector, ACTION_FAILED, False)
+            if failed and not collector.messages:
+                # A store or the action server failed and the bot said nothing: say so, rather
+                # than leave the customer waiting.
+                agent = getattr(request.app.ctx, "agent", None)
+                return response.json(reply_failed_messages(agent, message.sender_id))
             return response.json(collector.messages)
 
         return webhook

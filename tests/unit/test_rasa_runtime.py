@@ -157,3 +157,27 @@ def test_stored_events_load_as_before() -> None:
         ActionExecuted,
         SlotSet,
     ]
+
+
+class _Collector:
+    pass
+
+
+async def test_a_failing_custom_action_marks_the_messages_output_channel() -> None:
+    async def failing_run(self: Any, output_channel: Any, *args: Any) -> list[Any]:
+        raise ConnectionError("the action server is down")
+
+    async def working_run(self: Any, output_channel: Any, *args: Any) -> list[Any]:
+        return []
+
+    failed, fine = _Collector(), _Collector()
+    with pytest.raises(ConnectionError):
+        await rasa_runtime.marking_failures(failing_run)(None, failed, None, None, None)
+    assert await rasa_runtime.marking_failures(working_run)(None, fine, None, None, None) == []
+    assert getattr(failed, rasa_runtime.ACTION_FAILED) is True
+    assert not hasattr(fine, rasa_runtime.ACTION_FAILED)
+
+
+def test_install_marks_remote_action_failures() -> None:
+    rasa_runtime.install()
+    assert RemoteAction.run.__name__ == "run" and hasattr(RemoteAction.run, "__wrapped__")

@@ -44,12 +44,18 @@ def form_tracker(
     intent: str = "inform",
     text: str = "",
     user_timestamp: float = 1764064800.25,
+    asked_at: float | None = None,
 ) -> Tracker:
-    """A tracker inside `form`, right after the customer answered `requested_slot`."""
+    """A tracker inside `form`, right after the customer answered `requested_slot` (which the
+    bot asked at `asked_at`, if given)."""
     all_slots = {"requested_slot": requested_slot, **(slots or {}), **just_set}
     events: list[dict[str, Any]] = [
         {"event": "active_loop", "name": form, "timestamp": user_timestamp - 10},
         {"event": "slot", "name": "requested_slot", "value": requested_slot},
+    ]
+    if asked_at is not None:
+        events.append({"event": "bot", "text": "Here is what I'll send.", "timestamp": asked_at})
+    events += [
         {
             "event": "user",
             "text": text,
@@ -129,7 +135,7 @@ async def test_too_short_details_are_asked_again(domain: dict[str, Any]) -> None
     assert rendered_texts(dispatcher.messages)[0] == response_text("utter_invalid_details")
 
 
-async def test_confirming_marks_the_submission_with_the_confirming_message(
+async def test_without_a_summary_in_the_events_the_confirming_message_marks_it(
     domain: dict[str, Any],
 ) -> None:
     slots, _ = await validate_request_form(
@@ -142,6 +148,42 @@ async def test_confirming_marks_the_submission_with_the_confirming_message(
     )
     assert slots["confirmation"] == "confirmed"
     assert slots["submission_marker"] == "1764064899.5"
+
+
+async def test_confirming_marks_the_submission_with_the_summary_it_confirms(
+    domain: dict[str, Any],
+) -> None:
+    slots, _ = await validate_request_form(
+        "confirmation",
+        {"confirmation": "confirmed"},
+        domain,
+        slots=FILLED,
+        intent="affirm",
+        user_timestamp=1764064899.5,
+        asked_at=1764064890.125,
+    )
+    assert slots["submission_marker"] == "1764064890.125"
+
+
+async def test_a_confirm_sent_again_after_a_lost_turn_files_the_same_submission(
+    domain: dict[str, Any],
+) -> None:
+    """A Rasa worker killed after the ticket was stored, before the conversation was saved: the
+    customer presses Confirm again under the same summary (scripts/bench_faults.py). The marker,
+    hence the Idempotency-Key, must not change, or the help desk stores a second ticket."""
+    markers = []
+    for confirmed_at in (1764064899.5, 1764064931.75):
+        slots, _ = await validate_request_form(
+            "confirmation",
+            {"confirmation": "confirmed"},
+            domain,
+            slots=FILLED,
+            intent="affirm",
+            user_timestamp=confirmed_at,
+            asked_at=1764064890.125,
+        )
+        markers.append(slots["submission_marker"])
+    assert markers[0] == markers[1]
 
 
 async def test_change_something_keeps_every_field_and_asks_again(domain: dict[str, Any]) -> None:

@@ -10,19 +10,36 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
-from bot.chat.channel import TOO_LONG_INTENT, TOO_LONG_TEXT, BoundedRestInput
+from bot.chat.channel import (
+    REPLY_FAILED_RESPONSE,
+    TOO_LONG_INTENT,
+    TOO_LONG_TEXT,
+    BoundedRestInput,
+)
 from bot.chat.limits import ChatLimits
+from bot.rasa_runtime import ACTION_FAILED
 
 Sanic.test_mode = True
 
 LIMITS = ChatLimits(max_message_length=50, max_request_bytes=4_000)
 URL = "/webhooks/rest/webhook"
+
+
+REPLY_FAILED = "Sorry, something went wrong on my side. Please send it again in a moment."
+
+
+@dataclass
+class FakeDomain:
+    responses: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {"utter_reply_failed": [{"text": REPLY_FAILED}]}
+    )
 
 
 @dataclass
@@ -31,12 +48,19 @@ class FakeAgent:
 
     received: list[UserMessage] = field(default_factory=list)
     fail: bool = False
+    silent: bool = False  # says nothing, as for /session_start
+    action_fails: bool = False  # a custom action failed (marked as bot/rasa_runtime.py does)
+    domain: FakeDomain = field(default_factory=FakeDomain)
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
         if self.fail:
             raise RuntimeError("the agent broke")
-        await message.output_channel.send_text_message(message.sender_id, "a reply")
+        if self.action_fails:
+            setattr(message.output_channel, ACTION_FAILED, True)
+            return  # Rasa logged it, dropped the action's events and said nothing
+        if not self.silent:
+            await message.output_channel.send_text_message(message.sender_id, "a reply")
 
 
 @pytest.fixture
@@ -138,9 +162,43 @@ async def test_a_message_over_the_limit_never_reaches_the_nlu(
 async def test_a_failing_agent_still_gets_an_answer_not_a_500(
     client: Any, agent: FakeAgent
 ) -> None:
+    agent.fail = True  # the lock store or the tracker store is down (scripts/bench_faults.py)
+    resp = await post(client, {"sender": "s1", "message": "hi"})
+    assert resp.status == 200
+    assert resp.json == [{"recipient_id": "s1", "text": REPLY_FAILED}]
+
+
+async def test_a_turn_whose_action_failed_silently_gets_the_apology_not_an_empty_reply(
+    client: Any, agent: FakeAgent
+) -> None:
+    agent.action_fails = True  # the action server died mid-turn: Rasa logs it, says nothing
+    resp = await post(client, {"sender": "s1", "message": "my name is Robin"})
+    assert resp.json == [{"recipient_id": "s1", "text": REPLY_FAILED}]
+
+
+async def test_a_turn_silent_by_design_stays_silent(client: Any, agent: FakeAgent) -> None:
+    agent.silent = True
+    resp = await post(client, {"sender": "s1", "message": "/session_start"})
+    assert (resp.status, resp.json) == (200, [])
+
+
+async def test_an_answered_turn_gets_no_apology(client: Any, agent: FakeAgent) -> None:
+    resp = await post(client, {"sender": "s1", "message": "hi"})
+    assert resp.json == [{"recipient_id": "s1", "text": "a reply"}]
+
+
+async def test_a_model_without_the_apology_still_answers_200(client: Any, agent: FakeAgent) -> None:
     agent.fail = True
+    agent.domain = FakeDomain(responses={})
     resp = await post(client, {"sender": "s1", "message": "hi"})
     assert (resp.status, resp.json) == (200, [])
+
+
+def test_the_apology_is_a_response_in_the_domain() -> None:
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[3] / "domain.yml").read_text())
+    assert domain["responses"][REPLY_FAILED_RESPONSE][0]["text"].endswith("again in a moment.")
 
 
 @pytest.mark.parametrize(
