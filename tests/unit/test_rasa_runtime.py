@@ -61,9 +61,15 @@ def test_install_is_idempotent() -> None:
     assert RemoteAction._validate_action_result is rasa_runtime._validate_action_result
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("", None), ("4", 4), (" 1 ", 1)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("", 8), ("4", 4), (" 1 ", 1), ("unlimited", None), (" Unlimited ", None)]
+)
 def test_the_message_limit_comes_from_the_environment(raw: str, expected: int | None) -> None:
     assert rasa_runtime.max_concurrent_messages({"RASA_MAX_CONCURRENT_MESSAGES": raw}) == expected
+
+
+def test_the_limit_is_8_when_unset() -> None:
+    assert rasa_runtime.max_concurrent_messages({}) == 8
 
 
 def test_a_limit_below_one_is_refused() -> None:
