@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -235,7 +236,19 @@ def _csrf(page: str) -> str:
 # --- sending ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def _reply_failed_text() -> str:
+    """The apology the channel sends when handling a message failed (domain.yml), read once."""
+    import yaml
+
+    from bot.chat.channel import REPLY_FAILED_RESPONSE
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return str(domain["responses"][REPLY_FAILED_RESPONSE][0]["text"])
+
+
 def _bot_replied(content_type: str, raw: bytes) -> bool:
+    """Did the bot answer? The channel's apology for a failed turn is no answer either."""
     if "event-stream" in content_type:
         return bool(raw.strip())
     try:
@@ -245,7 +258,10 @@ def _bot_replied(content_type: str, raw: bytes) -> bool:
     except ValueError:
         return False
     return isinstance(replies, list) and any(
-        isinstance(r, dict) and (r.get("text") or r.get("buttons")) for r in replies
+        isinstance(r, dict)
+        and (r.get("text") or r.get("buttons"))
+        and r.get("text") != _reply_failed_text()
+        for r in replies
     )
 
 
@@ -503,7 +519,10 @@ def render_report(
     for title, group in (
         ("5xx answers", server_errors),
         ("Requests with no answer", unanswered),
-        ("Webhook answers (200) with no bot message", silent),
+        (
+            "Webhook answers (200) with no bot message, or only the apology for a failed turn",
+            silent,
+        ),
     ):
         lines += ["", f"## {title}: {len(group)}"]
         if group:

@@ -98,7 +98,10 @@ def test_the_report_counts_5xx_and_checks_the_goals() -> None:
     assert "| no answer at all (timeout, connection closed): 0 | 1 | no |" in report
     assert "normal question during the campaign, p95 < 1 s | 200 ms" in report
     assert "| 100,000-character message of any shape answered < 1 s | worst 80 ms | yes |" in report
-    assert "## Webhook answers (200) with no bot message: 0" in report, "a restart is silent"
+    assert (
+        "## Webhook answers (200) with no bot message, or only the apology for a failed turn: 0"
+        in report
+    ), "a restart is silent"
     assert "details: NUL" in report and "machine: 2 cores" in report
 
 
@@ -117,3 +120,14 @@ def test_the_report_says_whether_a_normal_question_kept_its_pace_beside_a_huge_m
     assert "(worst 300 ms; alone: max 300 ms) | worst 250 ms (n=2/2) | yes |" in kept
     assert "| words | 200 | 90 ms | 250 ms |" in kept
     assert "(worst 300 ms; alone: max 300 ms) | worst 900 ms (n=2/2) | no |" in missed
+
+
+def test_the_apology_for_a_failed_turn_counts_as_no_answer() -> None:
+    from scripts.bench_fuzz import _bot_replied, _reply_failed_text
+
+    def body(*texts: str) -> bytes:
+        return json.dumps([{"recipient_id": "c", "text": t} for t in texts]).encode()
+
+    assert _bot_replied("application/json", body("Yes, CASIO uses cookies."))
+    assert not _bot_replied("application/json", body(_reply_failed_text()))
+    assert not _bot_replied("application/json", b"[]")
