@@ -20,11 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def training_examples() -> list[Text]:
-    return [
-        text
-        for path in sorted((ROOT / "data" / "nlu").glob("*.yml"))
-        for text in nlu_examples(path)
-    ]
+    """data/nlu, and the candidate examples waiting to be moved there (data/candidates)."""
+    paths = sorted((ROOT / "data" / "nlu").glob("*.yml"))
+    paths += sorted((ROOT / "data" / "candidates").glob("*.yml"))
+    return [text for path in paths for text in nlu_examples(path)]
 
 
 def held_out_texts() -> list[Text]:
