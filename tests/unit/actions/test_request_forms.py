@@ -135,17 +135,27 @@ async def test_too_short_details_are_asked_again(domain: dict[str, Any]) -> None
     assert rendered_texts(dispatcher.messages)[0] == response_text("utter_invalid_details")
 
 
-async def test_without_a_summary_in_the_events_the_confirming_message_marks_it(
-    domain: dict[str, Any],
-) -> None:
+async def confirm(
+    domain: dict[str, Any], confirmed_at: float, summary_at: float | None = None
+) -> dict[str, Any]:
+    """The slots after the customer presses Confirm at `confirmed_at` under a summary sent at
+    `summary_at` (none in the events when None)."""
     slots, _ = await validate_request_form(
         "confirmation",
         {"confirmation": "confirmed"},
         domain,
         slots=FILLED,
         intent="affirm",
-        user_timestamp=1764064899.5,
+        user_timestamp=confirmed_at,
+        asked_at=summary_at,
     )
+    return slots
+
+
+async def test_without_a_summary_in_the_events_the_confirming_message_marks_it(
+    domain: dict[str, Any],
+) -> None:
+    slots = await confirm(domain, confirmed_at=1764064899.5)
     assert slots["confirmation"] == "confirmed"
     assert slots["submission_marker"] == "1764064899.5"
 
@@ -153,15 +163,7 @@ async def test_without_a_summary_in_the_events_the_confirming_message_marks_it(
 async def test_confirming_marks_the_submission_with_the_summary_it_confirms(
     domain: dict[str, Any],
 ) -> None:
-    slots, _ = await validate_request_form(
-        "confirmation",
-        {"confirmation": "confirmed"},
-        domain,
-        slots=FILLED,
-        intent="affirm",
-        user_timestamp=1764064899.5,
-        asked_at=1764064890.125,
-    )
+    slots = await confirm(domain, confirmed_at=1764064899.5, summary_at=1764064890.125)
     assert slots["submission_marker"] == "1764064890.125"
 
 
@@ -171,19 +173,9 @@ async def test_a_confirm_sent_again_after_a_lost_turn_files_the_same_submission(
     """A Rasa worker killed after the ticket was stored, before the conversation was saved: the
     customer presses Confirm again under the same summary (scripts/bench_faults.py). The marker,
     hence the Idempotency-Key, must not change, or the help desk stores a second ticket."""
-    markers = []
-    for confirmed_at in (1764064899.5, 1764064931.75):
-        slots, _ = await validate_request_form(
-            "confirmation",
-            {"confirmation": "confirmed"},
-            domain,
-            slots=FILLED,
-            intent="affirm",
-            user_timestamp=confirmed_at,
-            asked_at=1764064890.125,
-        )
-        markers.append(slots["submission_marker"])
-    assert markers[0] == markers[1]
+    first = await confirm(domain, confirmed_at=1764064899.5, summary_at=1764064890.125)
+    again = await confirm(domain, confirmed_at=1764064931.75, summary_at=1764064890.125)
+    assert first["submission_marker"] == again["submission_marker"]
 
 
 async def test_change_something_keeps_every_field_and_asks_again(domain: dict[str, Any]) -> None:
