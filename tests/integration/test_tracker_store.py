@@ -16,6 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.stores.encrypted_tracker_store import EncryptedSQLTrackerStore
 from bot.stores.tracker_store import ResilientSQLTrackerStore
 from tests.support.databases import postgres_admin_dsn, temporary_postgres_database
+from tests.support.readable import readable
 
 pytestmark = pytest.mark.postgres
 
@@ -115,7 +116,9 @@ async def test_the_encrypted_store_keeps_no_name_or_email_readable_and_gives_the
 
     stored = _stored_data(database)
     assert "requested_slot" in stored and '"service"' in stored
-    assert "jane.roe" not in stored and "Jane" not in stored and "Roe" not in stored
+    readable_part = readable(stored)
+    assert "jane.roe" not in readable_part and "Jane" not in readable_part
+    assert "Roe" not in readable_part
 
     loaded = await store.retrieve("c1")
     assert loaded is not None

@@ -19,6 +19,7 @@ from bot.helpdesk.models import REMOVED_NAME, utcnow
 from bot.helpdesk.repository import SqlTicketRepository
 from tests.integration.helpdesk.conftest import open_ticket
 from tests.integration.helpdesk.helpers import set_last_changed
+from tests.support.readable import readable
 
 RETENTION_DAYS = 365
 
@@ -88,7 +89,7 @@ async def test_details_go_from_tickets_closed_just_outside_the_period_only(
     assert [m.sender for m in kept.conversation_excerpt] == ["system"]
     assert [e.action for e in after.audit][-1] == "personal_data_removed"
     assert [e.action for e in after.audit][:-1] == [e.action for e in before.audit]
-    row = await _stored_row(database_url, outside)
+    row = readable(await _stored_row(database_url, outside))
     assert "outside" not in row and "Jane" not in row and "1234" not in row
 
     for reference, name in ((inside, "inside"), (still_open, "open")):
