@@ -19,6 +19,7 @@ import pytest
 from tests.e2e.conftest import Stack, start_rasa
 from tests.support.ports import free_port
 from tests.support.rasa_rest import RestConversation
+from tests.support.readable import readable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
@@ -68,7 +69,7 @@ def test_a_half_filled_form_resumes_after_a_rasa_restart_with_nothing_readable_s
     asked = _said(before.say(email))
     assert "Which CASIO service" in asked, before.show()
 
-    stored = _stored_rows(stack, sender)
+    stored = readable(_stored_rows(stack, sender))
     assert "privacy_request_form" in stored  # the form and its progress are readable ...
     assert email not in stored and name not in stored  # ... what the customer typed is not
     assert "Robin" not in stored and "example.com" not in stored
@@ -80,5 +81,5 @@ def test_a_half_filled_form_resumes_after_a_rasa_restart_with_nothing_readable_s
     assert "Please describe your request" in asked, after.show()
     summary = _said(after.say("Erase my account on the watch app and its workout history."))
     assert name in summary and email in summary, after.show()
-    stored = _stored_rows(stack, sender)
+    stored = readable(_stored_rows(stack, sender))
     assert email not in stored and name not in stored and "watch app" not in stored

@@ -15,6 +15,7 @@ from bot.stores.sealing import (
     EventSealer,
     UnreadableEvent,
 )
+from tests.support.readable import readable
 
 KEY = "k" * 43
 EMAIL = "jane.doe@example.com"
@@ -60,7 +61,7 @@ def test_opening_a_sealed_event_gives_back_the_same_event(event: dict[str, Any])
 def test_a_sealed_event_holds_no_name_email_or_message_in_clear() -> None:
     sealer = EventSealer([KEY])
     stored = json.dumps([sealer.seal(event) for event in EVENTS])
-    assert EMAIL not in stored and "Jane" not in stored
+    assert EMAIL not in readable(stored) and "Jane" not in readable(stored)
     assert PREFIX in stored
 
 
