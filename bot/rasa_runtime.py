@@ -175,8 +175,8 @@ def marking_failures(run: Any) -> Any:
 
 
 def install() -> None:
-    """Replace `RemoteAction._validate_action_result` and `Event.resolve_by_type`; limit
-    messages in flight (idempotent)."""
+    """Replace `RemoteAction._validate_action_result` and `Event.resolve_by_type`, mark failed
+    custom actions (`RemoteAction.run`), limit messages in flight (idempotent)."""
     import rasa
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
@@ -194,7 +194,6 @@ def install() -> None:
         )
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_type)
-
     RemoteAction.run = marking_failures(RemoteAction.run)
     limit = max_concurrent_messages()
     if limit is not None:

@@ -29,6 +29,9 @@ from typing import IO, Any
 
 import yaml
 
+from scripts.eval_process import descendants as process_tree
+from scripts.eval_process import parent_ids
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 POSTGRES_ADMIN_DSN = os.environ.get(
@@ -103,19 +106,8 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
 
 def descendants(roots: list[int]) -> list[int]:
     """`roots` and every process below them."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = _proc_stat(int(entry.name))
-            if stat is not None:
-                parents.setdefault(stat[0], []).append(int(entry.name))
-    found: list[int] = []
-    queue = list(roots)
-    while queue:
-        pid = queue.pop()
-        found.append(pid)
-        queue.extend(parents.get(pid, []))
-    return found
+    parents = parent_ids()
+    return sorted(set().union(*(process_tree(root, parents) for root in roots)))
 
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
@@ -196,13 +188,9 @@ def terminate_postgres_backends(database_urls: list[str]) -> int:
 
 def children(pid: int) -> list[int]:
     """The direct child processes of `pid` (a Sanic master's workers)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = _proc_stat(int(entry.name))
-            if stat is not None and stat[0] == pid and not _zombie(int(entry.name)):
-                found.append(int(entry.name))
-    return sorted(found)
+    return sorted(
+        child for child, parent in parent_ids().items() if parent == pid and not _zombie(child)
+    )
 
 
 def _zombie(pid: int) -> bool:
