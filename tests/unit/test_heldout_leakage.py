@@ -1,4 +1,5 @@
-"""No held-out question is a copy, or a near copy, of a training example."""
+"""No held-out question (nor any of the development set) is a copy, or a near copy, of a
+training example."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ def training_examples() -> list[Text]:
 
 def held_out_texts() -> list[Text]:
     texts = [
-        t for p in sorted((ROOT / "tests" / "heldout").glob("*.yml")) for t in customer_questions(p)
+        t
+        for folder in ("heldout", "dev")
+        for p in sorted((ROOT / "tests" / folder).glob("*.yml"))
+        for t in customer_questions(p)
     ]
     texts += [t for p in sorted((ROOT / "tests" / "nlu").glob("*.yml")) for t in nlu_examples(p)]
     texts += [
@@ -39,7 +43,7 @@ def held_out_texts() -> list[Text]:
 
 def test_the_held_out_sets_are_not_empty() -> None:
     sources = {Path(text.source.split("#")[0]).parent.name for text in held_out_texts()}
-    assert sources == {"heldout", "nlu", "stories"}
+    assert sources == {"heldout", "dev", "nlu", "stories"}
     assert len(training_examples()) > 1000
 
 
