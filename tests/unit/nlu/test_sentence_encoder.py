@@ -1,4 +1,5 @@
-"""The NumPy all-MiniLM-L6-v2 gives the embeddings sentence-transformers gives."""
+"""Our all-MiniLM-L6-v2 (an ONNX graph built from the packaged weights) gives the embeddings
+sentence-transformers gives."""
 
 from __future__ import annotations
 
