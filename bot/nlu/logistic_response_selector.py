@@ -69,8 +69,13 @@ class LinearModel:
     def feature_count(self) -> int:
         return int(self.coefficients.shape[1])
 
+    def __post_init__(self) -> None:
+        # The weights as (features, labels) in row order: a sparse row times the transposed
+        # view would make SciPy copy the whole matrix on every message (about 1 ms each).
+        object.__setattr__(self, "_by_feature", np.ascontiguousarray(self.coefficients.T))
+
     def probabilities(self, features: scipy.sparse.csr_matrix) -> np.ndarray:
-        scores = np.asarray(features @ self.coefficients.T) + self.intercepts
+        scores = np.asarray(features @ self._by_feature) + self.intercepts
         if scores.shape[1] == 1:  # scikit-learn keeps one row for two classes
             scores = np.hstack([np.zeros_like(scores), scores])
         scores -= scores.max(axis=1, keepdims=True)

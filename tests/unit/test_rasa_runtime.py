@@ -187,3 +187,56 @@ async def test_a_failing_custom_action_marks_the_messages_output_channel() -> No
 def test_install_marks_remote_action_failures() -> None:
     rasa_runtime.install()
     assert RemoteAction.run.__name__ == "run" and hasattr(RemoteAction.run, "__wrapped__")
+
+
+def _rasas_combine_features(features: list[Any], featurizers: list[str]) -> Any:
+    """Rasa 3.6's `Message._combine_features`, as it was before `install()`."""
+    import copy
+
+    combined = None
+    for feature in features:
+        if combined is None:
+            combined = copy.deepcopy(feature)
+            combined.origin = featurizers
+        else:
+            combined.combine_with_features(feature)
+    return combined
+
+
+def _sentence_features(kind: str) -> list[Any]:
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    if kind == "sparse":
+        rows = {"words": [[1.0, 0.0, 2.0]], "chars": [[0.0, 3.0]]}
+        return [
+            Features(scipy.sparse.coo_matrix(np.array(r)), "sentence", "text", o)
+            for o, r in rows.items()
+        ]
+    rows = {"embedding": [[0.5, -0.5]], "more": [[0.25]]}
+    return [Features(np.array(r), "sentence", "text", o) for o, r in rows.items()]
+
+
+def _dense(matrix: Any) -> Any:
+    return matrix.toarray() if hasattr(matrix, "toarray") else matrix
+
+
+@pytest.mark.parametrize("kind", ["sparse", "dense"])
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_features_combine_as_in_rasa_and_the_message_keeps_its_own(kind: str, count: int) -> None:
+    features = _sentence_features(kind)[:count]
+    before = [(_dense(f.features).copy(), f.origin) for f in features]
+    featurizers = [str(f.origin) for f in features]
+
+    ours = rasa_runtime.combine_features(features, featurizers)
+    rasas = _rasas_combine_features(features, featurizers)
+
+    if count == 0:
+        assert ours is None and rasas is None
+        return
+    assert (_dense(ours.features) == _dense(rasas.features)).all()
+    assert type(ours.features) is type(rasas.features)
+    assert (ours.type, ours.attribute, ours.origin) == (rasas.type, rasas.attribute, rasas.origin)
+    for feature, (matrix, origin) in zip(features, before):  # the inputs are untouched
+        assert (_dense(feature.features) == matrix).all() and feature.origin == origin
