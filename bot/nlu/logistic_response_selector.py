@@ -16,7 +16,7 @@ import json
 import logging
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ class LinearModel:
     labels: list[str]
     coefficients: np.ndarray  # (labels, features); one row when there are exactly two labels
     intercepts: np.ndarray
+    _by_feature: np.ndarray = field(init=False, repr=False, compare=False)
 
     @property
     def feature_count(self) -> int:
