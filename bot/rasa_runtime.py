@@ -42,6 +42,11 @@ rebuilds every array, four times per message, about a tenth of the NLU's CPU (is
 builds new matrices, never writes into the old ones), so the message's own features stay
 untouched as before.
 
+Rasa's LogisticRegressionClassifier asks scikit-learn for `features @ coef_.T`; with `coef_`
+stored row-major that transposed view makes SciPy copy the whole weight matrix (22 intents x
+20,000 features) for every message: 0.46 ms of its 0.52 ms. `weights_column_major` stores the
+loaded weights column-major (same values, same arithmetic), so the product reads them in place.
+
 When a custom action fails (the action server is down or dies mid-call), Rasa logs it, drops the
 action's events and carries on, often saying nothing. The failed action marks the message's
 output channel (`ACTION_FAILED`), so the chat channel (bot/chat/channel.py) can tell such a
@@ -184,6 +189,22 @@ def combine_features(features: list[Any], featurizers: list[str]) -> Any:
     return combined
 
 
+def weights_column_major(load: Any) -> Any:
+    """A classifier's `load` whose loaded scikit-learn model keeps `coef_` column-major."""
+
+    @functools.wraps(load)
+    def wrapper(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        import numpy as np
+
+        component = load(cls, *args, **kwargs)
+        model = getattr(component, "clf", None)
+        if model is not None and hasattr(model, "coef_"):
+            model.coef_ = np.asfortranarray(model.coef_)
+        return component
+
+    return wrapper
+
+
 def marking_failures(run: Any) -> Any:
     """`RemoteAction.run`, marking the output channel with ACTION_FAILED when it raises."""
 
@@ -200,10 +221,11 @@ def marking_failures(run: Any) -> Any:
 
 def install() -> None:
     """Replace `RemoteAction._validate_action_result`, `Event.resolve_by_type` and
-    `Message._combine_features`, mark failed custom actions (`RemoteAction.run`), limit messages
-    in flight (idempotent)."""
+    `Message._combine_features`, load LogisticRegressionClassifier's weights column-major, mark
+    failed custom actions (`RemoteAction.run`), limit messages in flight (idempotent)."""
     import rasa
     from rasa.core.actions.action import RemoteAction
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.shared.core.events import Event
     from rasa.shared.nlu.training_data.message import Message
 
@@ -222,6 +244,8 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_type)
     Message._combine_features = staticmethod(combine_features)
+    load = LogisticRegressionClassifier.__dict__["load"].__func__
+    LogisticRegressionClassifier.load = classmethod(weights_column_major(load))
     RemoteAction.run = marking_failures(RemoteAction.run)
     limit = max_concurrent_messages()
     if limit is not None:

@@ -240,3 +240,32 @@ def test_features_combine_as_in_rasa_and_the_message_keeps_its_own(kind: str, co
     assert (ours.type, ours.attribute, ours.origin) == (rasas.type, rasas.attribute, rasas.origin)
     for feature, (matrix, origin) in zip(features, before):  # the inputs are untouched
         assert (_dense(feature.features) == matrix).all() and feature.origin == origin
+
+
+def test_a_loaded_intent_classifier_keeps_its_weights_column_major_and_its_answers() -> None:
+    import numpy as np
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+
+    features = scipy.sparse.random(60, 400, density=0.05, format="csr", random_state=1)
+    labels = np.arange(60) % 3
+    trained = LogisticRegression(max_iter=200).fit(features, labels)
+    expected = trained.predict_proba(features)
+
+    class Component:
+        clf = trained
+
+    loaded = rasa_runtime.weights_column_major(lambda cls: Component())(None)
+
+    assert loaded.clf.coef_.flags["F_CONTIGUOUS"]
+    assert (loaded.clf.predict_proba(features) == expected).all()
+
+
+def test_install_loads_intent_classifiers_column_major() -> None:
+    from rasa.nlu.classifiers.logistic_regression_classifier import (
+        LogisticRegressionClassifier,
+    )
+
+    rasa_runtime.install()
+
+    assert hasattr(LogisticRegressionClassifier.load, "__wrapped__")
