@@ -1,6 +1,7 @@
 """Choose the AnswerConfidenceGate thresholds, on the blind dev set or by cross-validation.
 
     python -m scripts.choose_thresholds --dev-cases tests/dev/customer-questions.yml [--model M]
+        [--beat reports/dev-replies/summary.json]
     python -m scripts.choose_thresholds [--folds 3] [--wrong-cost 3] [--out reports/thresholds]
 
 With --dev-cases (the way to choose): every dev question goes through the trained bot twice, as
@@ -41,7 +42,23 @@ from bot.nlu import answer_confidence_gate
 from bot.nlu.answer_confidence_gate import FAQ_INTENT, Thresholds, is_request, unsure_reason
 
 GRID = {
-    "answer_min_confidence": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9],
+    "answer_min_confidence": [
+        0.0,
+        0.1,
+        0.2,
+        0.3,
+        0.4,
+        0.5,
+        0.55,
+        0.6,
+        0.65,
+        0.7,
+        0.75,
+        0.8,
+        0.85,
+        0.9,
+        0.95,
+    ],
     "answer_min_margin": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4],
     "request_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
 }
@@ -139,17 +156,43 @@ def dev_grid_search(cases: Sequence[DevParsed], wrong_cost: float) -> list[dict[
     for values in itertools.product(*GRID.values()):
         thresholds = Thresholds(**dict(zip(GRID, values)))
         rows.append({**vars(thresholds), **dev_cost(cases, thresholds, wrong_cost)})
-    return sorted(rows, key=lambda row: (row["cost"], row["wrong"], -row["covered_right"]))
+    # Ties (the dev set cannot tell them apart) go to the more cautious setting.
+    return sorted(
+        rows,
+        key=lambda row: (
+            row["cost"],
+            row["wrong"],
+            -row["covered_right"],
+            *(-row[key] for key in GRID),
+        ),
+    )
+
+
+def beats(row: dict[str, Any], current: dict[str, int]) -> bool:
+    """More covered and more not-covered questions right than `current` (right answers per kind),
+    and no fewer requests or small talk."""
+    return (
+        row["covered_right"] > current["covered"]
+        and row["not_covered_right"] > current["not_covered"]
+        and row["request_right"] >= current["request"]
+        and row["smalltalk_right"] >= current["smalltalk"]
+    )
+
+
+def rights_of(summary: Path) -> dict[str, int]:
+    """Right answers per kind from a scripts/eval_customer.py summary.json."""
+    kinds = json.loads(summary.read_text(encoding="utf-8"))["kinds"]
+    return {kind: int(kinds[kind]["right"]) for kind in KINDS}
 
 
 def trade_off(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per count of covered questions answered right, the row with the most not-covered ones
-    right (then the fewest wrong replies): the price of each extra right answer in caution."""
+    right (then the lowest cost): the price of each extra right answer in caution."""
     best: dict[float, dict[str, Any]] = {}
     for row in rows:
-        key = (row["not_covered_right"], -row["wrong"], -row["cost"])
+        key = (row["not_covered_right"], -row["cost"], -row["wrong"])
         kept = best.get(row["covered_right"])
-        if kept is None or key > (kept["not_covered_right"], -kept["wrong"], -kept["cost"]):
+        if kept is None or key > (kept["not_covered_right"], -kept["cost"], -kept["wrong"]):
             best[row["covered_right"]] = row
     curve, most = [], -1.0
     for covered in sorted(best, reverse=True):  # keep only rows no other row beats on both
@@ -217,7 +260,11 @@ def forced_thresholds(thresholds: Thresholds) -> Any:
 
 
 def dev_report(
-    rows: Sequence[dict[str, Any]], baseline: dict[str, Any], count: int, wrong_cost: float
+    rows: Sequence[dict[str, Any]],
+    baseline: dict[str, Any],
+    count: int,
+    wrong_cost: float,
+    current: dict[str, int] | None = None,
 ) -> str:
     counts = [f"{k}_{v.value}" for k in KINDS for v in Verdict]
     columns = [*GRID, *counts, "wrong", "cost"]
@@ -242,6 +289,18 @@ def dev_report(
         *header,
         *(line(row) for row in trade_off(rows)),
     ]
+    if current is not None:
+        better = [row for row in rows if beats(row, current)]
+        rights = ", ".join(f"{kind} {right}" for kind, right in current.items())
+        lines += [
+            "",
+            f"## The cheapest settings that beat the current bot ({rights} right)",
+            "",
+            *header,
+            *(line(row) for row in better[:5]),
+        ]
+        if not better:
+            lines.append("None: no setting beats it on both covered and not-covered questions.")
     return "\n".join(lines) + "\n"
 
 
@@ -264,11 +323,11 @@ def main_dev(args: argparse.Namespace) -> int:
         (args.out / "dev-parsed.json").write_text(
             json.dumps([vars(c) for c in cases]), encoding="utf-8"
         )
-    current = configured_thresholds()
-    baseline = {**vars(current), **dev_cost(cases, current, args.wrong_cost)}
-    report = dev_report(
-        dev_grid_search(cases, args.wrong_cost), baseline, len(cases), args.wrong_cost
-    )
+    configured = configured_thresholds()
+    baseline = {**vars(configured), **dev_cost(cases, configured, args.wrong_cost)}
+    current = rights_of(args.beat) if args.beat else None
+    rows = dev_grid_search(cases, args.wrong_cost)
+    report = dev_report(rows, baseline, len(cases), args.wrong_cost, current)
     (args.out / "dev-thresholds.md").write_text(report, encoding="utf-8")
     print(report)
     return 0
@@ -338,6 +397,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--dev-cases", type=Path, help="choose on these customer questions (tests/dev/...)"
     )
     parser.add_argument("--model", type=Path, default=Path("models/policy-assistant.tar.gz"))
+    parser.add_argument(
+        "--beat",
+        type=Path,
+        help="with --dev-cases: the current bot's dev summary.json (scripts/eval_customer.py); "
+        "lists the cheapest settings with more covered and not-covered questions right",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.dev_cases:

@@ -11,13 +11,16 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.answer_confidence_gate import AnswerConfidenceGate, Thresholds
 from scripts.choose_thresholds import (
+    GRID,
     DevParsed,
+    beats,
     configured_thresholds,
     dev_cost,
     dev_grid_search,
     dev_verdict,
     forced_thresholds,
     main,
+    rights_of,
     trade_off,
 )
 
@@ -75,6 +78,31 @@ def test_the_grid_prefers_no_wrong_reply_then_more_right_answers() -> None:
     assert 0.3 < best["answer_min_confidence"] <= 0.85
 
 
+def test_ties_go_to_the_more_cautious_setting() -> None:
+    best = dev_grid_search(CASES, wrong_cost=3)[0]
+    # every request margin up to 0.1 keeps REQUEST (it leads the FAQ reading by 0.15)
+    assert best["request_min_margin"] == 0.1
+    assert best["answer_min_margin"] == max(GRID["answer_min_margin"])
+
+
+def test_beating_the_current_bot_takes_more_covered_and_not_covered_right() -> None:
+    current = {"covered": 10, "not_covered": 5, "request": 3, "smalltalk": 2}
+    row = {"covered_right": 11, "not_covered_right": 6, "request_right": 3, "smalltalk_right": 2}
+    assert beats(row, current)
+    assert not beats({**row, "not_covered_right": 5}, current)
+    assert not beats({**row, "request_right": 2}, current)
+
+
+def test_the_current_bots_rights_come_from_its_summary(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.json"
+    kinds = {
+        k: {"right": r, "unsure": 0, "wrong": 0}
+        for k, r in [("covered", 9), ("not_covered", 8), ("request", 7), ("smalltalk", 6)]
+    }
+    summary.write_text(json.dumps({"kinds": kinds}))
+    assert rights_of(summary) == {"covered": 9, "not_covered": 8, "request": 7, "smalltalk": 6}
+
+
 def test_the_trade_off_keeps_only_rows_nothing_beats_on_both_sides() -> None:
     rows: list[dict[str, Any]] = [
         {"covered_right": 10, "not_covered_right": 5, "wrong": 4, "cost": 9},
@@ -125,3 +153,9 @@ def test_main_rescores_a_saved_dev_run_without_the_bot(tmp_path: Path) -> None:
     assert main(argv) == 0
     report = (out / "dev-thresholds.md").read_text()
     assert "4 questions" in report and "## Trade-off" in report
+    assert "beat the current bot" not in report
+    summary = tmp_path / "summary.json"
+    kinds = {k: {"right": 0} for k in ("covered", "not_covered", "request", "smalltalk")}
+    summary.write_text(json.dumps({"kinds": kinds}))
+    assert main([*argv, "--beat", str(summary)]) == 0
+    assert "beat the current bot" in (out / "dev-thresholds.md").read_text()
