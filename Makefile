@@ -33,7 +33,9 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # Measured 2026-11-26 with the AnswerConfidenceGate (reports/customer-replies): covered 0.646,
 # not covered 0.833, requests 0.805, small talk 1.000; each gate sits about two cases below.
 # 2026-11-27 without TEDPolicy: requests 0.829 (34 of 41), the gate raised to 0.80.
-E2E_MIN_COVERED     ?= 0.63
+# 2026-11-27 customer-style examples promoted, gate thresholds chosen on tests/dev: covered
+# 0.665 (107 of 161), not covered 0.821, requests 0.829; the covered gate raised to 0.65.
+E2E_MIN_COVERED     ?= 0.65
 E2E_MIN_NOT_COVERED ?= 0.81
 E2E_MIN_REQUEST     ?= 0.80
 E2E_MIN_SMALLTALK   ?= 0.97

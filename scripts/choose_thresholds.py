@@ -1,12 +1,24 @@
-"""Choose the AnswerConfidenceGate thresholds by cross-validation on the training data only.
+"""Choose the AnswerConfidenceGate thresholds, on the blind dev set or by cross-validation.
 
+    python -m scripts.choose_thresholds --dev-cases tests/dev/customer-questions.yml [--model M]
+        [--beat reports/dev-replies/summary.json]
     python -m scripts.choose_thresholds [--folds 3] [--wrong-cost 3] [--out reports/thresholds]
 
-Trains the NLU pipeline of config.yml on k-1 folds of data/nlu, parses the held-back fold, and
-keeps each example's intent ranking and answer ranking. Then every combination of thresholds on
-a grid is scored: a confident wrong answer costs --wrong-cost, an unsure reply (the bot offers
-the closest topics instead of answering) costs 1, a right answer 0. Prints the best settings and
-writes the table to --out. The held-out customer questions are never used here.
+With --dev-cases (the way to choose): every dev question goes through the trained bot twice, as
+scripts/eval_customer.py sends it, once with the gate open (all thresholds 0) and once with it
+shut (all 1), and both replies are judged (bot/evaluation/customer_replies.py); its intent and
+answer rankings are kept. A grid point then gives each question the shut verdict when
+`unsure_reason` fires on its rankings and the open verdict otherwise, counted per kind. Unlike
+the folds, the dev set holds questions the policy does not answer, so answering is not free.
+
+Without it: trains the NLU pipeline of config.yml on k-1 folds of data/nlu, parses the held-back
+fold, and keeps each example's intent ranking and answer ranking; the folds hold no question the
+policy leaves unanswered, so the settings chosen there favour answering.
+
+Either way every combination of thresholds on a grid is scored: a confident wrong answer costs
+--wrong-cost, an unsure reply (the bot offers the closest topics instead of answering) costs 1, a
+right answer 0. Prints the best settings and writes the table to --out. The held-out customer
+questions (tests/heldout) are never used here.
 """
 
 from __future__ import annotations
@@ -23,11 +35,30 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
+from unittest import mock
 
+from bot.evaluation.customer_replies import KINDS, Case, Verdict, judge, load_cases
+from bot.nlu import answer_confidence_gate
 from bot.nlu.answer_confidence_gate import FAQ_INTENT, Thresholds, is_request, unsure_reason
 
 GRID = {
-    "answer_min_confidence": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9],
+    "answer_min_confidence": [
+        0.0,
+        0.1,
+        0.2,
+        0.3,
+        0.4,
+        0.5,
+        0.55,
+        0.6,
+        0.65,
+        0.7,
+        0.75,
+        0.8,
+        0.85,
+        0.9,
+        0.95,
+    ],
     "answer_min_margin": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4],
     "request_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
 }
@@ -79,6 +110,227 @@ def grid_search(parsed: Sequence[Parsed], wrong_cost: float) -> list[dict[str, A
         thresholds = Thresholds(**dict(zip(GRID, values)))
         rows.append({**vars(thresholds), **cost(parsed, thresholds, wrong_cost)})
     return sorted(rows, key=lambda row: (row["cost"], row["unsure"]))
+
+
+@dataclass(frozen=True)
+class DevParsed:
+    """One dev question: its rankings and the verdicts on the bot's reply, gate open and shut."""
+
+    id: str
+    kind: str
+    intent_ranking: list[dict[str, Any]]
+    answer_ranking: list[dict[str, Any]]
+    answered: str  # the verdict with the gate open (all thresholds 0)
+    unsure: str  # the verdict with the gate shut (every answer and request made unsure)
+
+
+OPEN = Thresholds(0.0, 0.0, 0.0)
+SHUT = Thresholds(1.0, 1.0, 1.0)
+VERDICT_COST = {Verdict.RIGHT.value: 0.0, Verdict.UNSURE.value: 1.0}
+
+
+def dev_verdict(case: DevParsed, thresholds: Thresholds) -> str:
+    """The verdict the bot would earn with these thresholds."""
+    if unsure_reason(case.intent_ranking, case.answer_ranking, thresholds):
+        return case.unsure
+    return case.answered
+
+
+def dev_cost(
+    cases: Sequence[DevParsed], thresholds: Thresholds, wrong_cost: float
+) -> dict[str, float]:
+    """right/unsure/wrong per kind (`covered_right`, ...) and the total cost over every kind."""
+    row: dict[str, float] = {f"{k}_{v.value}": 0 for k in KINDS for v in Verdict}
+    total = 0.0
+    for case in cases:
+        verdict = dev_verdict(case, thresholds)
+        row[f"{case.kind}_{verdict}"] += 1
+        total += VERDICT_COST.get(verdict, wrong_cost)
+    row["wrong"] = sum(row[f"{k}_{Verdict.WRONG.value}"] for k in KINDS)
+    row["cost"] = total
+    return row
+
+
+def dev_grid_search(cases: Sequence[DevParsed], wrong_cost: float) -> list[dict[str, Any]]:
+    rows = []
+    for values in itertools.product(*GRID.values()):
+        thresholds = Thresholds(**dict(zip(GRID, values)))
+        rows.append({**vars(thresholds), **dev_cost(cases, thresholds, wrong_cost)})
+    # Ties (the dev set cannot tell them apart) go to the more cautious setting.
+    return sorted(
+        rows,
+        key=lambda row: (
+            row["cost"],
+            row["wrong"],
+            -row["covered_right"],
+            *(-row[key] for key in GRID),
+        ),
+    )
+
+
+def beats(row: dict[str, Any], current: dict[str, int]) -> bool:
+    """More covered and more not-covered questions right than `current` (right answers per kind),
+    and no fewer requests or small talk."""
+    return (
+        row["covered_right"] > current["covered"]
+        and row["not_covered_right"] > current["not_covered"]
+        and row["request_right"] >= current["request"]
+        and row["smalltalk_right"] >= current["smalltalk"]
+    )
+
+
+def rights_of(summary: Path) -> dict[str, int]:
+    """Right answers per kind from a scripts/eval_customer.py summary.json."""
+    kinds = json.loads(summary.read_text(encoding="utf-8"))["kinds"]
+    return {kind: int(kinds[kind]["right"]) for kind in KINDS}
+
+
+def trade_off(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per count of covered questions answered right, the row with the most not-covered ones
+    right (then the lowest cost): the price of each extra right answer in caution."""
+    best: dict[float, dict[str, Any]] = {}
+    for row in rows:
+        key = (row["not_covered_right"], -row["cost"], -row["wrong"])
+        kept = best.get(row["covered_right"])
+        if kept is None or key > (kept["not_covered_right"], -kept["cost"], -kept["wrong"]):
+            best[row["covered_right"]] = row
+    curve, most = [], -1.0
+    for covered in sorted(best, reverse=True):  # keep only rows no other row beats on both
+        if best[covered]["not_covered_right"] > most:
+            curve.append(best[covered])
+            most = best[covered]["not_covered_right"]
+    return curve
+
+
+def parse_dev(model: Path, cases: Sequence[Case], out: Path) -> list[DevParsed]:
+    """Each dev question through the real bot and action server, gate open and gate shut."""
+    from scripts.eval_customer import action_server
+
+    with action_server(out / "actions.log") as action_url:
+        return asyncio.run(_parse_dev(model, cases, action_url))
+
+
+async def _parse_dev(model: Path, cases: Sequence[Case], action_url: str) -> list[DevParsed]:
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa.utils.log_utils import configure_structlog
+
+    from bot.contract import ACTION_TOKEN_HEADER
+    from scripts.eval_customer import ACTION_TOKEN, observed_from
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    endpoint = EndpointConfig(url=action_url, headers={ACTION_TOKEN_HEADER: ACTION_TOKEN})
+    agent = Agent.load(str(model), action_endpoint=endpoint)
+
+    async def verdict(case: Case, thresholds: Thresholds, sender: str) -> str:
+        with forced_thresholds(thresholds):
+            messages = await agent.handle_text(case.text, sender_id=sender) or []
+        tracker = await agent.tracker_store.retrieve(sender)
+        return judge(case, observed_from(messages, tracker)).verdict.value
+
+    parsed = []
+    for case in cases:
+        with forced_thresholds(OPEN):
+            result = await agent.parse_message(case.text)
+        selector = (result.get("response_selector") or {}).get(FAQ_INTENT) or {}
+        parsed.append(
+            DevParsed(
+                id=case.id,
+                kind=case.kind,
+                intent_ranking=result.get("intent_ranking") or [],
+                answer_ranking=selector.get("ranking") or [],
+                answered=await verdict(case, OPEN, f"dev-open-{case.id}"),
+                unsure=await verdict(case, SHUT, f"dev-shut-{case.id}"),
+            )
+        )
+    return parsed
+
+
+def forced_thresholds(thresholds: Thresholds) -> Any:
+    """Make every loaded AnswerConfidenceGate judge by `thresholds` instead of its config."""
+
+    def forced(
+        intent_ranking: Sequence[Any], answer_ranking: Sequence[Any], _configured: Thresholds
+    ) -> str | None:
+        return unsure_reason(intent_ranking, answer_ranking, thresholds)
+
+    return mock.patch.object(answer_confidence_gate, "unsure_reason", forced)
+
+
+def dev_report(
+    rows: Sequence[dict[str, Any]],
+    baseline: dict[str, Any],
+    count: int,
+    wrong_cost: float,
+    current: dict[str, int] | None = None,
+) -> str:
+    counts = [f"{k}_{v.value}" for k in KINDS for v in Verdict]
+    columns = [*GRID, *counts, "wrong", "cost"]
+    header = [
+        "| " + " | ".join(c.replace("_", " ") for c in columns) + " |",
+        "|" + "---:|" * len(columns),
+    ]
+
+    def line(row: dict[str, Any]) -> str:
+        return "| " + " | ".join(f"{row[key]:g}" for key in columns) + " |"
+
+    lines = [
+        f"# Gate thresholds on the dev set ({count} questions, judged end to end)",
+        f"Cost: a wrong reply {wrong_cost}, an unsure one 1. First row: the configured thresholds.",
+        "",
+        *header,
+        line(baseline),
+        *(line(row) for row in rows[:15]),
+        "",
+        "## Trade-off: covered questions answered right against not-covered ones answered right",
+        "",
+        *header,
+        *(line(row) for row in trade_off(rows)),
+    ]
+    if current is not None:
+        better = [row for row in rows if beats(row, current)]
+        rights = ", ".join(f"{kind} {right}" for kind, right in current.items())
+        lines += [
+            "",
+            f"## The cheapest settings that beat the current bot ({rights} right)",
+            "",
+            *header,
+            *(line(row) for row in better[:5]),
+        ]
+        if not better:
+            lines.append("None: no setting beats it on both covered and not-covered questions.")
+    return "\n".join(lines) + "\n"
+
+
+def configured_thresholds(config: Path = Path("config.yml")) -> Thresholds:
+    import yaml
+
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    for component in pipeline:
+        if str(component.get("name", "")).endswith("AnswerConfidenceGate"):
+            return Thresholds.from_config(component)
+    return Thresholds()
+
+
+def main_dev(args: argparse.Namespace) -> int:
+    if args.from_parsed:
+        rows = json.loads(args.from_parsed.read_text(encoding="utf-8"))
+        cases = [DevParsed(**row) for row in rows]
+    else:
+        cases = parse_dev(args.model, load_cases(args.dev_cases), args.out)
+        (args.out / "dev-parsed.json").write_text(
+            json.dumps([vars(c) for c in cases]), encoding="utf-8"
+        )
+    configured = configured_thresholds()
+    baseline = {**vars(configured), **dev_cost(cases, configured, args.wrong_cost)}
+    current = rights_of(args.beat) if args.beat else None
+    rows = dev_grid_search(cases, args.wrong_cost)
+    report = dev_report(rows, baseline, len(cases), args.wrong_cost, current)
+    (args.out / "dev-thresholds.md").write_text(report, encoding="utf-8")
+    print(report)
+    return 0
 
 
 def parse_folds(folds: int, work: Path) -> list[Parsed]:
@@ -137,10 +389,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wrong-cost", type=float, default=3.0)
     parser.add_argument("--out", type=Path, default=Path("reports/thresholds"))
     parser.add_argument(
-        "--from-parsed", type=Path, help="re-score a parsed.json of an earlier run (no training)"
+        "--from-parsed",
+        type=Path,
+        help="re-score a parsed.json (dev-parsed.json with --dev-cases) of an earlier run",
+    )
+    parser.add_argument(
+        "--dev-cases", type=Path, help="choose on these customer questions (tests/dev/...)"
+    )
+    parser.add_argument("--model", type=Path, default=Path("models/policy-assistant.tar.gz"))
+    parser.add_argument(
+        "--beat",
+        type=Path,
+        help="with --dev-cases: the current bot's dev summary.json (scripts/eval_customer.py); "
+        "lists the cheapest settings with more covered and not-covered questions right",
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.dev_cases:
+        return main_dev(args)
     if args.from_parsed:
         parsed = [Parsed(**row) for row in json.loads(args.from_parsed.read_text(encoding="utf-8"))]
     else:

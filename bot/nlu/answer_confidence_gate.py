@@ -11,8 +11,8 @@ one that says it is unsure, so after both have run this component checks three t
 
 When one fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
 `unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
-the closest topics, and the request, as buttons. The thresholds are chosen by cross-validation on
-the training data (scripts/choose_thresholds.py, docs/trainers-guide.md).
+the closest topics, and the request, as buttons. The thresholds are chosen on the blind dev set
+(scripts/choose_thresholds.py --dev-cases, docs/trainers-guide.md "The unsure path").
 """
 
 from __future__ import annotations
