@@ -69,7 +69,7 @@ RASA_VERSIONS = ("3.6.",)
 # Read by OpenBLAS / OpenMP / MKL when NumPy is first imported: set before Rasa imports it.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _INSTALLED = "_privacy_assistant_cached_validator"
-# Set (True) on a message's output channel when one of its custom actions failed.
+# Set on a message's output channel, to the action's name, when one of its custom actions failed.
 ACTION_FAILED = "privacy_assistant_action_failed"
 
 
@@ -206,14 +206,15 @@ def weights_column_major(load: Any) -> Any:
 
 
 def marking_failures(run: Any) -> Any:
-    """`RemoteAction.run`, marking the output channel with ACTION_FAILED when it raises."""
+    """`RemoteAction.run`, marking the output channel with ACTION_FAILED (the action's name)
+    when it raises."""
 
     @functools.wraps(run)
     async def wrapper(self: Any, output_channel: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await run(self, output_channel, *args, **kwargs)
         except Exception:
-            setattr(output_channel, ACTION_FAILED, True)
+            setattr(output_channel, ACTION_FAILED, self.name())
             raise
 
     return wrapper

@@ -13,7 +13,9 @@ until they send something they should not:
 - a message Rasa could not answer (its tracker store or lock store failed, or a custom action
   failed, marked by bot/rasa_runtime.py, and Rasa said nothing) gets the domain's
   `utter_reply_failed`, which asks the customer to send it again, never an empty reply that
-  leaves the customer waiting (scripts/bench_faults.py, issue #15). A turn silent by design
+  leaves the customer waiting (scripts/bench_faults.py, issue #15); when the failed action was
+  the submission of a confirmed request, `utter_submission_interrupted` instead, which claims
+  nothing and offers "Try again" (the same request under the same key). A turn silent by design
   (`/session_start`, `/restart`) stays silent.
 """
 
@@ -51,6 +53,9 @@ RETRIEVAL_INTENTS = frozenset({"faq"})
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # The domain response sent when handling a message failed and the bot said nothing.
 REPLY_FAILED_RESPONSE = "utter_reply_failed"
+# ...or, when the failed custom action is one of these, its own response: a submission cut off
+# may have been recorded, and "Try again" sends it again under the same key.
+FAILED_ACTION_RESPONSES = {"action_submit_privacy_request": "utter_submission_interrupted"}
 
 
 class BadRequest(ValueError):
@@ -161,15 +166,22 @@ async def read_limited_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def reply_failed_messages(agent: Any, recipient_id: str) -> list[dict[str, Any]]:
-    """The model's `utter_reply_failed` as the channel's reply (none if the model lacks it)."""
+def reply_failed_messages(
+    agent: Any, recipient_id: str, failed_action: str | None = None
+) -> list[dict[str, Any]]:
+    """The model's apology for a turn that failed silently, as the channel's reply: the failed
+    action's own response (FAILED_ACTION_RESPONSES) or `utter_reply_failed`; none if the model
+    lacks it."""
+    name = FAILED_ACTION_RESPONSES.get(failed_action or "", REPLY_FAILED_RESPONSE)
     responses = getattr(getattr(agent, "domain", None), "responses", None) or {}
-    variations = responses.get(REPLY_FAILED_RESPONSE) or [{}]
-    text = variations[0].get("text")
-    if not text:
-        logger.warning("the model's domain has no %s response", REPLY_FAILED_RESPONSE)
+    variation = (responses.get(name) or [{}])[0]
+    if not variation.get("text"):
+        logger.warning("the model's domain has no %s response", name)
         return []
-    return [{"recipient_id": recipient_id, "text": text}]
+    message = {"recipient_id": recipient_id, "text": variation["text"]}
+    if variation.get("buttons"):
+        message["buttons"] = variation["buttons"]
+    return [message]
 
 
 def as_text_if_retrieval_payload(message: str) -> str:
@@ -264,12 +276,12 @@ class BoundedRestInput(RestInput):
             except Exception:
                 logger.exception("rest message failed: %r", copy.deepcopy(message.text)[:200])
                 failed = True
-            failed = failed or getattr(collector, ACTION_FAILED, False)
-            if failed and not collector.messages:
+            failed_action = getattr(collector, ACTION_FAILED, None)
+            if (failed or failed_action) and not collector.messages:
                 # A store or the action server failed and the bot said nothing: say so, rather
                 # than leave the customer waiting.
                 agent = getattr(request.app.ctx, "agent", None)
-                return response.json(reply_failed_messages(agent, message.sender_id))
+                return response.json(reply_failed_messages(agent, message.sender_id, failed_action))
             return response.json(collector.messages)
 
         return webhook

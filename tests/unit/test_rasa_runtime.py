@@ -176,11 +176,15 @@ async def test_a_failing_custom_action_marks_the_messages_output_channel() -> No
     async def working_run(self: Any, output_channel: Any, *args: Any) -> list[Any]:
         return []
 
+    class Submission:
+        def name(self) -> str:
+            return "action_submit_privacy_request"
+
     failed, fine = _Collector(), _Collector()
     with pytest.raises(ConnectionError):
-        await rasa_runtime.marking_failures(failing_run)(None, failed, None, None, None)
-    assert await rasa_runtime.marking_failures(working_run)(None, fine, None, None, None) == []
-    assert getattr(failed, rasa_runtime.ACTION_FAILED) is True
+        await rasa_runtime.marking_failures(failing_run)(Submission(), failed, None, None, None)
+    assert await rasa_runtime.marking_failures(working_run)(Submission(), fine, None, None) == []
+    assert getattr(failed, rasa_runtime.ACTION_FAILED) == "action_submit_privacy_request"
     assert not hasattr(fine, rasa_runtime.ACTION_FAILED)
 
 

@@ -18,6 +18,7 @@ from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from bot.chat.channel import (
+    FAILED_ACTION_RESPONSES,
     REPLY_FAILED_RESPONSE,
     TOO_LONG_INTENT,
     TOO_LONG_TEXT,
@@ -33,12 +34,17 @@ URL = "/webhooks/rest/webhook"
 
 
 REPLY_FAILED = "Sorry, something went wrong on my side. Please send it again in a moment."
+INTERRUPTED = "Sorry, I can't tell yet whether the Help Desk received it."
+TRY_AGAIN = [{"title": "Try again", "payload": "/try_again"}]
 
 
 @dataclass
 class FakeDomain:
     responses: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {"utter_reply_failed": [{"text": REPLY_FAILED}]}
+        default_factory=lambda: {
+            "utter_reply_failed": [{"text": REPLY_FAILED}],
+            "utter_submission_interrupted": [{"text": INTERRUPTED, "buttons": TRY_AGAIN}],
+        }
     )
 
 
@@ -49,7 +55,7 @@ class FakeAgent:
     received: list[UserMessage] = field(default_factory=list)
     fail: bool = False
     silent: bool = False  # says nothing, as for /session_start
-    action_fails: bool = False  # a custom action failed (marked as bot/rasa_runtime.py does)
+    action_fails: str | None = None  # the custom action that failed (marked as rasa_runtime does)
     domain: FakeDomain = field(default_factory=FakeDomain)
 
     async def handle_message(self, message: UserMessage) -> None:
@@ -57,7 +63,7 @@ class FakeAgent:
         if self.fail:
             raise RuntimeError("the agent broke")
         if self.action_fails:
-            setattr(message.output_channel, ACTION_FAILED, True)
+            setattr(message.output_channel, ACTION_FAILED, self.action_fails)
             return  # Rasa logged it, dropped the action's events and said nothing
         if not self.silent:
             await message.output_channel.send_text_message(message.sender_id, "a reply")
@@ -171,9 +177,17 @@ async def test_a_failing_agent_still_gets_an_answer_not_a_500(
 async def test_a_turn_whose_action_failed_silently_gets_the_apology_not_an_empty_reply(
     client: Any, agent: FakeAgent
 ) -> None:
-    agent.action_fails = True  # the action server died mid-turn: Rasa logs it, says nothing
+    agent.action_fails = "validate_privacy_request_form"  # the action server died mid-turn
     resp = await post(client, {"sender": "s1", "message": "my name is Robin"})
     assert resp.json == [{"recipient_id": "s1", "text": REPLY_FAILED}]
+
+
+async def test_a_submission_cut_off_claims_nothing_and_offers_to_try_again(
+    client: Any, agent: FakeAgent
+) -> None:
+    agent.action_fails = "action_submit_privacy_request"  # maybe stored, maybe not
+    resp = await post(client, {"sender": "s1", "message": "/affirm"})
+    assert resp.json == [{"recipient_id": "s1", "text": INTERRUPTED, "buttons": TRY_AGAIN}]
 
 
 async def test_a_turn_silent_by_design_stays_silent(client: Any, agent: FakeAgent) -> None:
@@ -199,6 +213,23 @@ def test_the_apology_is_a_response_in_the_domain() -> None:
 
     domain = yaml.safe_load((Path(__file__).resolve().parents[3] / "domain.yml").read_text())
     assert domain["responses"][REPLY_FAILED_RESPONSE][0]["text"].endswith("again in a moment.")
+
+
+def test_every_failed_action_apology_is_in_the_domain_and_the_submission_one_tries_again() -> None:
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[3] / "domain.yml").read_text())
+    for response in FAILED_ACTION_RESPONSES.values():
+        assert domain["responses"][response][0]["text"]
+    submission = domain["responses"][FAILED_ACTION_RESPONSES["action_submit_privacy_request"]][0]
+    assert {"title": "Try again", "payload": "/try_again"} in submission["buttons"]
+    rules = yaml.safe_load(
+        (Path(__file__).resolve().parents[3] / "data/rules/requests.yml").read_text()
+    )
+    assert any(  # and "Try again" sends the same request again
+        rule["steps"] == [{"intent": "try_again"}, {"action": "action_submit_privacy_request"}]
+        for rule in rules["rules"]
+    )
 
 
 @pytest.mark.parametrize(
