@@ -18,8 +18,10 @@ endpoints.yml (SQLite) and endpoints.production.yml (PostgreSQL):
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -31,11 +33,29 @@ from bot.stores.tracker_store import ResilientSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 
+# Set on a tracker this store loaded or saved: (id of that tracker, how many of its events are
+# stored). The id ties it to that object: a copy (another id) is counted in the database.
+_STORED_EVENTS = "_privacy_assistant_stored_events"
+
+
+def _remember_stored(tracker: DialogueStateTracker, count: int) -> None:
+    setattr(tracker, _STORED_EVENTS, (id(tracker), count))
+
+
+def _known_stored(tracker: DialogueStateTracker) -> int | None:
+    stored = getattr(tracker, _STORED_EVENTS, None)
+    return stored[1] if stored is not None and stored[0] == id(tracker) else None
+
 
 class SealedSQLTrackerStore(SQLTrackerStore):
     """Rasa's `SQLTrackerStore` (3.6) reading and writing events through an `EventSealer`.
     `_retrieve` and `save` are Rasa's, with `open` after `json.loads` and `seal` before
-    `json.dumps`."""
+    `json.dumps`.
+
+    Rasa's `save` finds the events to write by counting, in the database, the session's events
+    already there: the session query again, as a count (a third of a save's CPU). A tracker
+    this store loaded (the current session, as every turn does) or saved knows that number
+    already, so only a tracker from elsewhere is counted in the database."""
 
     sealer: EventSealer
 
@@ -52,8 +72,17 @@ class SealedSQLTrackerStore(SQLTrackerStore):
             ).all()
             events = [self.sealer.open(json.loads(row.data)) for row in rows]
         if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if not fetch_events_from_all_sessions:  # the rows the session count would find
+                _remember_stored(tracker, len(events))
+            return tracker
         return None
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
+        stored = _known_stored(tracker)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
@@ -72,6 +101,7 @@ class SealedSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        _remember_stored(tracker, len(tracker.events))
         logger.debug("tracker %s stored, personal data encrypted", tracker.sender_id)
 
 

@@ -152,3 +152,77 @@ def test_without_a_key_outside_development_rasa_gets_an_error_naming_it_not_a_me
     monkeypatch.setenv("TRACKER_ENCRYPTION_KEY", "k" * 43)
     store = create_tracker_store(config, Domain.empty())
     assert isinstance(store, EncryptedSQLTrackerStore)
+
+
+def _encrypted_store(url: str) -> EncryptedSQLTrackerStore:
+    domain = Domain.from_dict(
+        {"slots": {name: {"type": "text", "mappings": [{"type": "custom"}]} for name in SLOTS}}
+    )
+    return EncryptedSQLTrackerStore(
+        domain=domain, dialect="postgresql", host="127.0.0.1", port=5432,
+        db=url.rsplit("/", 1)[1], username="postgres", password="",
+    )  # fmt: skip
+
+
+def _stored_types(url: str, sender: str) -> list[str]:
+    connection = psycopg2.connect(url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT type_name FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+        rows = [type_name for (type_name,) in cursor.fetchall()]
+    connection.close()
+    return rows
+
+
+async def test_each_event_is_stored_once_over_turns_saves_and_a_new_session(
+    database: str,
+) -> None:
+    from rasa.shared.core.events import SessionStarted
+
+    store = _encrypted_store(database)
+    for text in ("first", "second", "third"):
+        await _turn(store, "c1", text)
+    tracker = await store.retrieve("c1")
+    assert tracker is not None
+    tracker.update(UserUttered("fourth"))
+    await store.save(tracker)
+    tracker.update(ActionExecuted("action_session_start"))  # a new session, same object
+    tracker.update(SessionStarted())
+    tracker.update(UserUttered("fifth"))
+    await store.save(tracker)
+    await store.save(tracker)  # nothing new: nothing written
+
+    assert _stored_types(database, "c1") == ["user", "action"] * 3 + [
+        "user", "action", "session_started", "user",
+    ]  # fmt: skip
+
+
+async def test_a_copy_of_a_loaded_tracker_is_counted_in_the_database(database: str) -> None:
+    store = _encrypted_store(database)
+    await _turn(store, "c1", "first")
+    loaded = await store.retrieve("c1")
+    assert loaded is not None
+    copied = loaded.copy()
+    copied.update(UserUttered("second"))
+    await store.save(copied)
+    loaded.update(UserUttered("third"))
+    await store.save(loaded)  # the store knows 2 of loaded's events are stored, not 3
+
+    assert _stored_types(database, "c1") == ["user", "action", "user", "user"]
+
+
+async def test_a_turn_reads_the_session_once_not_again_to_count_it(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _encrypted_store(database)
+    await _turn(store, "c1", "first")
+    queries = []
+    real_query = SQLTrackerStore._event_query
+
+    def counting(self: SQLTrackerStore, *args: object, **kwargs: object) -> object:
+        queries.append(kwargs.get("fetch_events_from_all_sessions"))
+        return real_query(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLTrackerStore, "_event_query", counting)
+    await _turn(store, "c1", "second")
+
+    assert queries == [False]  # the load; the save knows what is stored
