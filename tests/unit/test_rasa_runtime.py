@@ -47,10 +47,57 @@ def test_invalid_answers_fail_with_rasas_message(result: dict[str, Any]) -> None
         RemoteAction(name="x", action_endpoint=None)._validate_action_result(result)
 
 
+EVENTS: list[Any] = [
+    {"event": "slot", "name": "email", "value": "a@example.com"},
+    {"event": "slot", "name": "email", "value": None, "timestamp": None},
+    {"event": "slot", "value": "no name"},
+    {"event": "slot", "name": 3, "value": "x"},
+    {"event": "active_loop", "name": None},
+    {"event": "active_loop", "name": "privacy_request_form"},
+    {"event": "action", "name": "utter_greet", "policy": None, "confidence": 1.0},
+    {"event": "action", "name": None},
+    {"event": "bot", "text": "hi", "data": {}, "metadata": {}},
+    {"event": "bot", "text": 5},
+    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
+    {"event": "user", "text": "hi", "parse_data": "not an object"},
+    {"event": "followup", "name": "action_listen"},
+    {"event": "reset_slots"},
+    {"event": "restart", "timestamp": "yesterday"},
+    {"event": "session_started", "metadata": None},
+    {"event": "reminder", "intent": "x", "date_time": "2026-11-27T10:00:00"},
+    {"event": "no_such_event"},
+    {"event": None},
+    {"name": "email"},
+    "slot",
+    None,
+]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=repr)
+@pytest.mark.parametrize("responses", [[], "not a list"])
+def test_every_answer_gets_the_verdict_of_rasas_schema(event: Any, responses: Any) -> None:
+    schema = RemoteAction.action_response_format_spec()
+    ours = rasa_runtime.action_response_validator()
+    valid_event = VALID[1]["events"][0]
+
+    for result in ({"events": [event], "responses": responses}, {"events": [valid_event, event]}):
+        try:
+            validate(result, schema)  # what Rasa calls
+            expected = True
+        except ValidationError:
+            expected = False
+        try:
+            ours.validate(result)
+            verdict = True
+        except ValidationError:
+            verdict = False
+        assert verdict == expected, result
+
+
 def test_the_schema_is_checked_once_not_per_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     validator = rasa_runtime.action_response_validator()
     checks: list[object] = []
-    monkeypatch.setattr(type(validator), "check_schema", lambda *a, **k: checks.append(a))
+    monkeypatch.setattr(type(validator.whole), "check_schema", lambda *a, **k: checks.append(a))
     for result in VALID * 3:
         RemoteAction(name="x", action_endpoint=None)._validate_action_result(result)
     assert checks == [] and rasa_runtime.action_response_validator() is validator
