@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.nlu.sentence_encoder import SentenceEncoder
+from bot.nlu.sentence_encoder import SentenceEncoder, intra_op_threads
 
 REFERENCE = json.loads((Path(__file__).parent / "minilm-reference.json").read_text("utf-8"))
 
@@ -59,3 +59,18 @@ def test_requests_with_different_words_land_close(encoder: SentenceEncoder) -> N
     )
 
     assert float(delete @ erase) > float(delete @ weather) + 0.2
+
+
+@pytest.mark.parametrize(
+    ("environ", "threads"),
+    [
+        ({"OMP_NUM_THREADS": "1"}, 1),
+        ({"OMP_NUM_THREADS": "3"}, 3),
+        ({}, 0),
+        ({"OMP_NUM_THREADS": "x"}, 0),
+    ],
+)
+def test_a_serving_rasa_encodes_on_the_one_thread_it_set_and_training_on_every_core(
+    environ: dict[str, str], threads: int
+) -> None:
+    assert intra_op_threads(environ) == threads
