@@ -35,8 +35,11 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # 2026-11-27 without TEDPolicy: requests 0.829 (34 of 41), the gate raised to 0.80.
 # 2026-11-27 customer-style examples promoted, gate thresholds chosen on tests/dev: covered
 # 0.665 (107 of 161), not covered 0.821, requests 0.829; the covered gate raised to 0.65.
-E2E_MIN_COVERED     ?= 0.65
-E2E_MIN_NOT_COVERED ?= 0.81
+# 2026-11-27 overlapping topics merged, answers in the policy's words (chosen on tests/dev):
+# covered 0.714 (115), not covered 0.936 (73 of 78), requests 0.805 (33); gates raised to
+# 0.70 and 0.91.
+E2E_MIN_COVERED     ?= 0.70
+E2E_MIN_NOT_COVERED ?= 0.91
 E2E_MIN_REQUEST     ?= 0.80
 E2E_MIN_SMALLTALK   ?= 0.97
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
