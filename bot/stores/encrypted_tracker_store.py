@@ -42,6 +42,10 @@ def _remember_stored(tracker: DialogueStateTracker, count: int) -> None:
     setattr(tracker, _STORED_EVENTS, (id(tracker), count))
 
 
+def _forget_stored(tracker: DialogueStateTracker) -> None:
+    tracker.__dict__.pop(_STORED_EVENTS, None)
+
+
 def _known_stored(tracker: DialogueStateTracker) -> int | None:
     stored = getattr(tracker, _STORED_EVENTS, None)
     return stored[1] if stored is not None and stored[0] == id(tracker) else None
@@ -100,7 +104,13 @@ class SealedSQLTrackerStore(SQLTrackerStore):
                         data=json.dumps(self.sealer.seal(data)),
                     )
                 )
-            session.commit()
+            try:
+                session.commit()
+            except Exception:
+                # The commit may have reached the database before the connection broke: a
+                # retry must count what is stored, not trust what was known before.
+                _forget_stored(tracker)
+                raise
         _remember_stored(tracker, len(tracker.events))
         logger.debug("tracker %s stored, personal data encrypted", tracker.sender_id)
 

@@ -226,3 +226,30 @@ async def test_a_turn_reads_the_session_once_not_again_to_count_it(
     await _turn(store, "c1", "second")
 
     assert queries == [False]  # the load; the save knows what is stored
+
+
+async def test_a_save_whose_commit_broke_after_reaching_the_database_is_not_stored_twice(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy.exc
+    from sqlalchemy.orm import Session
+
+    store = _encrypted_store(database)
+    await _turn(store, "c1", "first")
+    tracker = await store.retrieve("c1")
+    assert tracker is not None
+    tracker.update(UserUttered("second"))
+    real_commit = Session.commit
+    broken: list[bool] = []
+
+    def commit_then_lose_the_connection(session: Session) -> None:
+        real_commit(session)
+        if not broken:
+            broken.append(True)
+            raise sqlalchemy.exc.OperationalError("COMMIT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(Session, "commit", commit_then_lose_the_connection)
+    await store.save(tracker)  # the retry counts what the first commit stored
+
+    assert broken == [True]
+    assert _stored_types(database, "c1") == ["user", "action", "user"]
