@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Sequence
 from unittest import mock
 
-from bot.evaluation.customer_replies import KINDS, Case, Verdict, judge, load_cases
+from bot.evaluation.customer_replies import KINDS, Case, Verdict, load_cases
 from bot.nlu import answer_confidence_gate
 from bot.nlu.answer_confidence_gate import FAQ_INTENT, Thresholds, is_request, unsure_reason
 
@@ -211,24 +211,13 @@ def parse_dev(model: Path, cases: Sequence[Case], out: Path) -> list[DevParsed]:
 
 
 async def _parse_dev(model: Path, cases: Sequence[Case], action_url: str) -> list[DevParsed]:
-    from rasa.core.agent import Agent
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.endpoints import EndpointConfig
-    from rasa.utils.log_utils import configure_structlog
+    from scripts.eval_customer import judge_reply, load_agent
 
-    from bot.contract import ACTION_TOKEN_HEADER
-    from scripts.eval_customer import ACTION_TOKEN, observed_from
-
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
-    endpoint = EndpointConfig(url=action_url, headers={ACTION_TOKEN_HEADER: ACTION_TOKEN})
-    agent = Agent.load(str(model), action_endpoint=endpoint)
+    agent = load_agent(model, action_url)
 
     async def verdict(case: Case, thresholds: Thresholds, sender: str) -> str:
         with forced_thresholds(thresholds):
-            messages = await agent.handle_text(case.text, sender_id=sender) or []
-        tracker = await agent.tracker_store.retrieve(sender)
-        return judge(case, observed_from(messages, tracker)).verdict.value
+            return (await judge_reply(agent, case, sender)).verdict.value
 
     parsed = []
     for case in cases:

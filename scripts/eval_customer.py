@@ -91,7 +91,8 @@ def observed_from(messages: Sequence[dict[str, Any]], tracker: Any) -> Observed:
     )
 
 
-async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list[Judgement]:
+def load_agent(model: Path, action_url: str) -> Any:
+    """The trained bot, quiet, calling this run's action server."""
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.endpoints import EndpointConfig
@@ -100,14 +101,19 @@ async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
     endpoint = EndpointConfig(url=action_url, headers={ACTION_TOKEN_HEADER: ACTION_TOKEN})
-    agent = Agent.load(str(model), action_endpoint=endpoint)
-    judgements = []
-    for case in cases:
-        sender = f"heldout-{case.id}"
-        messages = await agent.handle_text(case.text, sender_id=sender) or []
-        tracker = await agent.tracker_store.retrieve(sender)
-        judgements.append(judge(case, observed_from(messages, tracker)))
-    return judgements
+    return Agent.load(str(model), action_endpoint=endpoint)
+
+
+async def judge_reply(agent: Any, case: Case, sender: str) -> Judgement:
+    """Send the case's question as the first message of conversation `sender`; judge the reply."""
+    messages = await agent.handle_text(case.text, sender_id=sender) or []
+    tracker = await agent.tracker_store.retrieve(sender)
+    return judge(case, observed_from(messages, tracker))
+
+
+async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list[Judgement]:
+    agent = load_agent(model, action_url)
+    return [await judge_reply(agent, case, f"heldout-{case.id}") for case in cases]
 
 
 def misses_markdown(judgements: Sequence[Judgement]) -> str:
