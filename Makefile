@@ -68,7 +68,7 @@ venv: $(STAMP) ## create .venv with Python 3.10 and install the project
 
 $(MODEL): $(STAMP) $(TRAIN_FILES)
 	@mkdir -p models
-	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
+	$(PY) -m bot.rasa_training train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
 		--out models --fixed-model-name policy-assistant
 	@touch $@
 

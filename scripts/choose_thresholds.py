@@ -337,7 +337,6 @@ def parse_folds(folds: int, work: Path) -> list[Parsed]:
     labels = [example.get_full_intent() for example in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
     parsed: list[Parsed] = []
-    rasa = str(Path(sys.executable).with_name("rasa"))
     for fold, (train_index, test_index) in enumerate(splitter.split(examples, labels)):
         train = TrainingData(
             training_examples=[examples[i] for i in train_index],
@@ -348,7 +347,8 @@ def parse_folds(folds: int, work: Path) -> list[Parsed]:
         )
         nlu_file = work / f"fold{fold}.yml"
         nlu_file.write_text(train.nlu_as_yaml(), encoding="utf-8")
-        command = [rasa, "train", "nlu", "--config", "config.yml", "--nlu", str(nlu_file)]
+        command = [sys.executable, "-m", "bot.rasa_training", "train", "nlu", "--config"]
+        command += ["config.yml", "--nlu", str(nlu_file)]
         command += [
             "--domain",
             "domain.yml",
