@@ -93,10 +93,53 @@ def test_a_features_fingerprint_follows_rasas_cache_on_the_object() -> None:
     assert rasa_training.features_fingerprint(features) != before
 
 
+def message(text: str, counts: list[float], intent: str = "faq") -> Message:
+    built = Message.build(text=text, intent=intent)
+    built.set("text_tokens", [Token(word, text.index(word)) for word in text.split()])
+    built.add_features(sparse_features(scipy.sparse.coo_matrix(np.array([counts]))))
+    return built
+
+
+def test_equal_messages_have_equal_fingerprints_and_any_change_shows() -> None:
+    original = message("are cookies used", [1.0, 0.0, 1.0])
+    assert rasa_training.message_fingerprint(original) == rasa_training.message_fingerprint(
+        message("are cookies used", [1.0, 0.0, 1.0])
+    )
+    changed = [
+        message("are cookie used", [1.0, 0.0, 1.0]),
+        message("are cookies used", [1.0, 1.0, 1.0]),
+        message("are cookies used", [1.0, 0.0, 1.0], intent="greet"),
+    ]
+    tokens_changed = message("are cookies used", [1.0, 0.0, 1.0])
+    tokens_changed.set("text_tokens", [Token("are", 0), Token("cookies", 4)])
+    changed.append(tokens_changed)
+    fingerprints = {rasa_training.message_fingerprint(m) for m in changed}
+    assert rasa_training.message_fingerprint(original) not in fingerprints
+    assert len(fingerprints) == len(changed)
+
+
+def test_a_message_fingerprint_is_computed_again_after_the_message_changes() -> None:
+    changing = message("are cookies used", [1.0, 0.0, 1.0])
+    before = rasa_training.message_fingerprint(changing)
+    changing.set("intent_response_key", "faq/cookies_purpose")
+    after_set = rasa_training.message_fingerprint(changing)
+    changing.add_features(Features(np.ones((1, 2)), "sentence", "text", "sentence_embedding"))
+    after_features = rasa_training.message_fingerprint(changing)
+    assert len({before, after_set, after_features}) == 3
+
+
+def test_data_json_cannot_sort_falls_back_to_rasas_own_fingerprint() -> None:
+    odd = message("are cookies used", [1.0, 0.0, 1.0])
+    odd.set("diagnostic", {1: "one", "two": 2})  # keys of mixed types
+    fingerprint = rasa_training.message_fingerprint(odd)
+    assert fingerprint == rasa_training._rasa_message_fingerprint(odd)
+
+
 def test_installed_fingerprints_make_training_data_with_other_features_differ(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Rasa's own methods come back after this test.
+    monkeypatch.setattr(Message, "fingerprint", Message.fingerprint)
     monkeypatch.setattr(Token, "fingerprint", Token.fingerprint)
     monkeypatch.setattr(Features, "fingerprint", Features.fingerprint)
     monkeypatch.setattr(Features, rasa_training._INSTALLED, False, raising=False)
@@ -104,11 +147,9 @@ def test_installed_fingerprints_make_training_data_with_other_features_differ(
     rasa_training.install()  # idempotent
 
     def tokenised(text: str, counts: list[float]) -> TrainingData:
-        message = Message.build(text=text, intent="faq")
-        message.set("text_tokens", [Token(word, text.index(word)) for word in text.split()])
-        message.add_features(sparse_features(scipy.sparse.coo_matrix(np.array([counts]))))
-        return TrainingData([message])
+        return TrainingData([message(text, counts)])
 
+    assert Message.fingerprint is rasa_training.message_fingerprint
     assert Token.fingerprint is rasa_training.token_fingerprint
     assert Features.fingerprint is rasa_training.features_fingerprint
     one = tokenised("are cookies used", [1.0, 0.0, 1.0])
