@@ -132,7 +132,7 @@ def install() -> None:
     ):
         raise RuntimeError(
             f"bot.rasa_training was written for Rasa {RASA_VERSIONS}, not {rasa.__version__}: "
-            "check how Token and Features compute their fingerprints, then update it."
+            "check how Message, Token and Features compute their fingerprints, then update it."
         )
     Message.fingerprint = message_fingerprint
     Token.fingerprint = token_fingerprint
