@@ -36,9 +36,16 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse
+from rasa.nlu.tokenizers.tokenizer import Token
 
 RASA_VERSIONS = ("3.6.",)
 _INSTALLED = "_privacy_assistant_fast_fingerprints"
+
+
+def train_command(*arguments: str) -> list[str]:
+    """The command line of `rasa train <arguments>` as `make train` runs it: this module, under
+    the running Python."""
+    return [sys.executable, "-m", "bot.rasa_training", "train", *arguments]
 
 
 def _token_fields(token: Any) -> list[Any]:
@@ -48,8 +55,6 @@ def _token_fields(token: Any) -> list[Any]:
 def _text_for_json(value: Any) -> Any:
     """What json.dumps writes for a value it cannot encode: a token's fields, another object's
     own fingerprint, else (as Rasa) `str(value)`."""
-    from rasa.nlu.tokenizers.tokenizer import Token
-
     if isinstance(value, Token):
         return _token_fields(value)
     fingerprint = getattr(value, "fingerprint", None)
@@ -117,7 +122,6 @@ def install() -> None:
     """Replace `Message.fingerprint`, `Token.fingerprint` and `Features.fingerprint`
     (idempotent)."""
     import rasa
-    from rasa.nlu.tokenizers.tokenizer import Token
     from rasa.shared.nlu.training_data.features import Features
     from rasa.shared.nlu.training_data.message import Message
 

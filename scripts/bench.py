@@ -32,6 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from bot import rasa_training
 from scripts import bench_load, eval_bench, eval_heldout
 from scripts.baselines import policy_retriever
 from scripts.eval_process import run_measured
@@ -56,11 +57,7 @@ def versions() -> dict[str, str]:
 
 def train(config: str, domain: str, out: Path, name: str) -> tuple[Path, eval_bench.TrainingResult]:
     out.mkdir(parents=True, exist_ok=True)
-    command = [  # as `make train` trains (bot/rasa_training.py: Rasa's CLI, cheaper fingerprints)
-        sys.executable,
-        "-m",
-        "bot.rasa_training",
-        "train",
+    command = rasa_training.train_command(
         "--config",
         config,
         "--domain",
@@ -72,7 +69,7 @@ def train(config: str, domain: str, out: Path, name: str) -> tuple[Path, eval_be
         "--fixed-model-name",
         name,
         "--force",
-    ]
+    )
     print(f"bench: training {config} ...", flush=True)
     measured = run_measured(command, env=rasa_env(), log_path=out / f"{name}.train.log")
     model = out / f"{name}.tar.gz"

@@ -30,13 +30,13 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 from unittest import mock
 
+from bot import rasa_training
 from bot.evaluation.customer_replies import KINDS, Case, Verdict, load_cases
 from bot.nlu import answer_confidence_gate
 from bot.nlu.answer_confidence_gate import FAQ_INTENT, Thresholds, is_request, unsure_reason
@@ -347,16 +347,19 @@ def parse_folds(folds: int, work: Path) -> list[Parsed]:
         )
         nlu_file = work / f"fold{fold}.yml"
         nlu_file.write_text(train.nlu_as_yaml(), encoding="utf-8")
-        command = [sys.executable, "-m", "bot.rasa_training", "train", "nlu", "--config"]
-        command += ["config.yml", "--nlu", str(nlu_file)]
-        command += [
+        command = rasa_training.train_command(
+            "nlu",
+            "--config",
+            "config.yml",
+            "--nlu",
+            str(nlu_file),
             "--domain",
             "domain.yml",
             "--out",
             str(work),
             "--fixed-model-name",
             f"fold{fold}",
-        ]
+        )
         print(f"fold {fold + 1}/{folds}: training on {len(train_index)} examples", flush=True)
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
         subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
