@@ -5,8 +5,9 @@
 Each question opens its own conversation with the real dialogue model and the real action server
 (started here on a free loopback port); the reply texts, buttons, the responses they came from
 and any request form started are judged by bot/evaluation/customer_replies.py. Writes
-`summary.json` and `misses.md` under --out, prints the per-kind scores, and exits 1 when a score
-is below its --min-* floor (the gate in `make test`).
+`summary.json`, `misses.md` and `by-label.md` (scores per section, request type and small-talk
+response, without the questions' texts) under --out, prints the per-kind scores, and exits 1
+when a score is below its --min-* floor (the gate in `make test`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.evaluation.customer_replies import (
     judge,
     load_cases,
     score_by_kind,
+    scores_by_label_markdown,
 )
 from tests.support.ports import free_port
 
@@ -158,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (args.out / "misses.md").write_text(misses_markdown(judgements), encoding="utf-8")
+    (args.out / "by-label.md").write_text(scores_by_label_markdown(judgements), encoding="utf-8")
     failed = False
     print(f"{'kind':<12} {'score':>6} {'right':>6} {'unsure':>7} {'wrong':>6} {'floor':>6}")
     for kind, score in scores.items():

@@ -206,3 +206,60 @@ def score_by_kind(judgements: Sequence[Judgement]) -> dict[str, KindScore]:
             kind, len(of_kind), count[Verdict.RIGHT], count[Verdict.UNSURE], count[Verdict.WRONG]
         )
     return scores
+
+
+def what_the_bot_did(seen: Observed) -> str:
+    """A short, text-free description of a reply: the request it started, the sections it cited,
+    or that it was unsure or said the policy is silent."""
+    if seen.started_request:
+        return f"started {seen.started_request}"
+    if seen.is_unsure:
+        return "unsure"
+    if seen.says_policy_is_silent:
+        return "policy silent"
+    cited = sorted(seen.cited_sections)
+    return f"cited {' + '.join(cited)}" if cited else "other reply"
+
+
+def expected_label(case: Case) -> str:
+    """What a case asks for, as a label to group scores by: its first section, its request type,
+    its small-talk response, or `not covered`."""
+    if case.kind == "covered":
+        return case.sections[0] if case.sections else "(no section)"
+    if case.kind == "request":
+        return case.request_type or "unknown"
+    if case.kind == "smalltalk":
+        return case.expect or "(none)"
+    return "not covered"
+
+
+def scores_by_label_markdown(judgements: Sequence[Judgement]) -> str:
+    """Scores per kind and expected label, and what the bot did instead: no question's text, so
+    people choosing training examples can read it without learning the set's wording."""
+    lines = [
+        "# Scores by what each question asks for",
+        "",
+        "| kind | expected | cases | right | unsure | wrong | the wrong replies |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    groups: dict[tuple[str, str], list[Judgement]] = {}
+    for judgement in judgements:
+        key = (judgement.case.kind, expected_label(judgement.case))
+        groups.setdefault(key, []).append(judgement)
+    for (kind, label), of_label in sorted(
+        groups.items(), key=lambda item: (KINDS.index(item[0][0]), item[0][1].lower())
+    ):
+        count = {v: sum(1 for j in of_label if j.verdict is v) for v in Verdict}
+        instead: dict[str, int] = {}
+        for judgement in of_label:
+            if judgement.verdict is Verdict.WRONG:
+                did = what_the_bot_did(judgement.observed)
+                instead[did] = instead.get(did, 0) + 1
+        wrong_replies = ", ".join(
+            f"{did} ×{n}" for did, n in sorted(instead.items(), key=lambda i: (-i[1], i[0]))
+        )
+        lines.append(
+            f"| {kind} | {label} | {len(of_label)} | {count[Verdict.RIGHT]} | "
+            f"{count[Verdict.UNSURE]} | {count[Verdict.WRONG]} | {wrong_replies} |"
+        )
+    return "\n".join(lines) + "\n"

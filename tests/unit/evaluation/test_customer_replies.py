@@ -13,6 +13,7 @@ from bot.evaluation.customer_replies import (
     judge,
     load_cases,
     score_by_kind,
+    scores_by_label_markdown,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -132,3 +133,23 @@ def test_the_held_out_file_loads_with_every_kind_and_its_floors_in_the_issue() -
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         Case.from_dict({"id": "x", "kind": "chitchat", "text": "hi"})
+
+
+def test_scores_by_label_say_what_the_bot_did_instead_without_any_question_text() -> None:
+    forms_instead = Observed(
+        texts=("What is your name?",),
+        active_loop="privacy_request_form",
+        request_type="stop_third_party",
+    )
+    judgements = [
+        judge(COOKIES, COOKIE_ANSWER),
+        judge(COOKIES, forms_instead),
+        judge(COOKIES, UNSURE),
+        judge(RETENTION, SILENT),
+    ]
+
+    table = scores_by_label_markdown(judgements)
+
+    assert "| covered | Use of cookies | 3 | 1 | 1 | 1 | started stop_third_party ×1 |" in table
+    assert "| not_covered | not covered | 1 | 1 | 0 | 0 |  |" in table
+    assert COOKIES.text not in table and RETENTION.text not in table
