@@ -151,3 +151,36 @@ def normalise(text: str) -> str:
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+DOCUMENT_TITLE_LEVEL = 2  # `#` and `##`: the page's and the policy's titles
+_MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_ITALIC_LABEL = re.compile(r"^_\*?(.+?)\*?_$")  # `_*Use of cookies_`: a label inside a heading
+
+
+def enclosing_headings(text: str) -> dict[str, frozenset[str]]:
+    """Each heading of the policy (and each italic label such as "Use of cookies", a level below
+    the heading it sits under), lowercased -> the headings it is nested in, lowercased.
+
+    "use of cookies" -> {"request to customers", "handling of personal information on websites"}:
+    a citation of the cookies label points inside each of those. The document's own titles (its
+    `#` and `##` headings) hold every section and are left out: they are not sections."""
+    outline: dict[str, frozenset[str]] = {}
+    open_headings: list[tuple[int, str]] = []  # (level, title), outermost first
+    for raw in text.splitlines():
+        line = raw.strip()
+        heading = _MARKDOWN_HEADING.match(line)
+        label = None if heading else _ITALIC_LABEL.match(line)
+        if heading:
+            level, title = len(heading.group(1)), heading.group(2)
+        elif label:
+            level, title = (open_headings[-1][0] + 1 if open_headings else 1), label.group(1)
+        else:
+            continue
+        while open_headings and open_headings[-1][0] >= level:
+            open_headings.pop()
+        title = normalise(title).lower()
+        enclosing = {t for lvl, t in open_headings if lvl > DOCUMENT_TITLE_LEVEL}
+        outline[title] = outline.get(title, frozenset()) | enclosing
+        open_headings.append((level, title))
+    return outline

@@ -211,13 +211,14 @@ def parse_dev(model: Path, cases: Sequence[Case], out: Path) -> list[DevParsed]:
 
 
 async def _parse_dev(model: Path, cases: Sequence[Case], action_url: str) -> list[DevParsed]:
-    from scripts.eval_customer import judge_reply, load_agent
+    from scripts.eval_customer import judge_reply, load_agent, policy_outline
 
     agent = load_agent(model, action_url)
+    outline = policy_outline()
 
     async def verdict(case: Case, thresholds: Thresholds, sender: str) -> str:
         with forced_thresholds(thresholds):
-            return (await judge_reply(agent, case, sender)).verdict.value
+            return (await judge_reply(agent, case, sender, outline)).verdict.value
 
     parsed = []
     for case in cases:

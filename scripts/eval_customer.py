@@ -25,7 +25,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from bot.contract import ACTION_TOKEN_HEADER
 from bot.evaluation.customer_replies import (
@@ -39,9 +39,11 @@ from bot.evaluation.customer_replies import (
     score_by_kind,
     scores_by_label_markdown,
 )
+from bot.policy_sections import enclosing_headings
 from tests.support.ports import free_port
 
 DEFAULT_CASES = Path("tests/heldout/customer-questions.yml")
+POLICY = Path("data/policy/privacy-policy.md")
 ACTION_TOKEN = secrets.token_urlsafe(32)  # shared by this run's action server and agent
 
 
@@ -106,16 +108,24 @@ def load_agent(model: Path, action_url: str) -> Any:
     return Agent.load(str(model), action_endpoint=endpoint)
 
 
-async def judge_reply(agent: Any, case: Case, sender: str) -> Judgement:
+async def judge_reply(
+    agent: Any, case: Case, sender: str, outline: Mapping[str, frozenset[str]]
+) -> Judgement:
     """Send the case's question as the first message of conversation `sender`; judge the reply."""
     messages = await agent.handle_text(case.text, sender_id=sender) or []
     tracker = await agent.tracker_store.retrieve(sender)
-    return judge(case, observed_from(messages, tracker))
+    return judge(case, observed_from(messages, tracker), outline)
+
+
+def policy_outline() -> dict[str, frozenset[str]]:
+    """Which headings of the policy each one is nested in, for judging citations."""
+    return enclosing_headings(POLICY.read_text(encoding="utf-8"))
 
 
 async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list[Judgement]:
     agent = load_agent(model, action_url)
-    return [await judge_reply(agent, case, f"heldout-{case.id}") for case in cases]
+    outline = policy_outline()
+    return [await judge_reply(agent, case, f"heldout-{case.id}", outline) for case in cases]
 
 
 def misses_markdown(judgements: Sequence[Judgement]) -> str:

@@ -124,9 +124,23 @@ def _contains_any(text: str, phrases: Sequence[str]) -> bool:
     return any(phrase in text for phrase in phrases)
 
 
-def _reasons_covered(case: Case, seen: Observed, text: str) -> list[str]:
+def _cites_a_wanted_section(
+    seen: Observed, wanted: Sequence[str], outline: Mapping[str, frozenset[str]]
+) -> bool:
+    """A citation counts when it names a wanted section or a part nested in one (the cookies
+    label for "Request to Customers"): it points the customer at the same text, more precisely."""
+    wanted_lower = {section.lower() for section in wanted}
+    return any(
+        cited in wanted_lower or outline.get(cited, frozenset()) & wanted_lower
+        for cited in seen.cited_sections
+    )
+
+
+def _reasons_covered(
+    case: Case, seen: Observed, text: str, outline: Mapping[str, frozenset[str]]
+) -> list[str]:
     reasons = []
-    if not seen.cited_sections & {s.lower() for s in case.sections}:
+    if not _cites_a_wanted_section(seen, case.sections, outline):
         reasons.append(
             f"cites {sorted(seen.cited_sections) or 'no section'}, not {list(case.sections)}"
         )
@@ -161,10 +175,14 @@ def _reasons_smalltalk(case: Case, seen: Observed) -> list[str]:
     return [] if wanted in seen.responses else [f"sent {list(seen.responses)}, not {wanted}"]
 
 
-def judge(case: Case, seen: Observed) -> Judgement:
+def judge(
+    case: Case, seen: Observed, outline: Mapping[str, frozenset[str]] | None = None
+) -> Judgement:
+    """The verdict on one reply. `outline` (bot.policy_sections.enclosing_headings of the policy)
+    says which headings each cited one is nested in; without it only exact titles count."""
     text = seen.text.lower()
     if case.kind == "covered":
-        reasons = _reasons_covered(case, seen, text)
+        reasons = _reasons_covered(case, seen, text, outline or {})
     elif case.kind == "not_covered":
         reasons = _reasons_not_covered(case, seen)
     elif case.kind == "request":

@@ -9,6 +9,7 @@ import pytest
 
 from bot.policy_sections import (
     PolicySectionsError,
+    enclosing_headings,
     load_sections,
     parse_sections,
     split_policy,
@@ -73,3 +74,21 @@ def test_a_start_line_found_twice_is_a_clear_error() -> None:
     (section,) = parse_sections("- id: a\n  title: A\n  starts_at: '## A'\n")
     with pytest.raises(PolicySectionsError, match="appears 2 times"):
         split_policy("## A\none\n## A\ntwo\n", [section])
+
+
+def test_the_cookies_label_is_nested_in_request_to_customers_and_the_websites_heading() -> None:
+    outline = enclosing_headings(POLICY.read_text(encoding="utf-8"))
+
+    assert outline["use of cookies"] == {"request to customers", WEBSITES_HEADING.lower()}
+    assert outline["request to customers"] == {WEBSITES_HEADING.lower()}
+    assert outline["remarks"] == frozenset()  # the document's titles enclose nothing
+
+
+def test_a_heading_closes_every_deeper_one_before_it() -> None:
+    text = "## Title\n### A\n#### A1\n_*label_\n### B\nbody\n#### B1\n"
+
+    outline = enclosing_headings(text)
+
+    assert outline["label"] == {"a", "a1"}
+    assert outline["b1"] == {"b"}
+    assert outline["b"] == frozenset()

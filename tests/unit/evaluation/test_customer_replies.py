@@ -153,3 +153,21 @@ def test_scores_by_label_say_what_the_bot_did_instead_without_any_question_text(
     assert "| covered | Use of cookies | 3 | 1 | 1 | 1 | started stop_third_party ×1 |" in table
     assert "| not_covered | not covered | 1 | 1 | 0 | 0 |  |" in table
     assert COOKIES.text not in table and RETENTION.text not in table
+
+
+def test_citing_a_part_nested_in_the_wanted_section_is_right_but_not_the_other_way() -> None:
+    outline = {"use of cookies": frozenset({"request to customers"})}
+    wants_parent = Case(
+        id="c2",
+        kind="covered",
+        text="cookies?",
+        sections=("Request to Customers",),
+        expect_any=("cookie",),
+    )
+    cites_parent = Observed(
+        texts=("cookies...\n\nSource: [Request to Customers](/#request-to-customers)",)
+    )
+
+    assert judge(wants_parent, COOKIE_ANSWER, outline).verdict is Verdict.RIGHT
+    assert judge(wants_parent, COOKIE_ANSWER).verdict is Verdict.WRONG  # exact titles only
+    assert judge(COOKIES, cites_parent, outline).verdict is Verdict.WRONG
