@@ -8,6 +8,7 @@ their word sets is at least `NEAR_DUPLICATE_JACCARD`.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,12 @@ def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
     return len(left & right) / len(left | right)
 
 
+# LibYAML's safe loader when PyYAML was built with it: the same documents, read 5-10x faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
 
 
 def nlu_examples(path: Path) -> Iterator[Text]:
@@ -75,6 +80,17 @@ def customer_questions(path: Path) -> Iterator[Text]:
         yield Text(str(case["text"]), f"{path}#{case.get('id', '?')}")
 
 
+def _words_that_must_be_shared(words: frozenset[str], rarity: dict[str, int]) -> list[str]:
+    """Enough of a text's words that any text with Jaccard >= the threshold shares one of them.
+
+    A near duplicate B of A shares at least t*|A| words with it (|A & B| >= t*|A | B| >= t*|A|),
+    so at most |A| - ceil(t*|A|) of A's words are missing from B: any |A| - ceil(t*|A|) + 1 of
+    them include a shared one. Taking A's rarest words keeps the candidates few ("prefix
+    filtering"): a common word like "my" would make every training example a candidate."""
+    needed = len(words) - math.ceil(NEAR_DUPLICATE_JACCARD * len(words) - 1e-9) + 1
+    return sorted(words, key=lambda word: (rarity.get(word, 0), word))[:needed]
+
+
 def find_leaks(held_out: Iterable[Text], training: Iterable[Text]) -> list[Leak]:
     """Every held-out text that equals, or nearly equals, a training text."""
     exact: dict[str, Text] = {}
@@ -87,6 +103,7 @@ def find_leaks(held_out: Iterable[Text], training: Iterable[Text]) -> list[Leak]
         for word in words:
             by_word.setdefault(word, []).append(len(indexed))
         indexed.append((words, item))
+    rarity = {word: len(examples) for word, examples in by_word.items()}
     leaks: list[Leak] = []
     for item in held_out:
         key = normalise(item.text)
@@ -94,9 +111,13 @@ def find_leaks(held_out: Iterable[Text], training: Iterable[Text]) -> list[Leak]
             leaks.append(Leak(item, exact[key], 1.0))
             continue
         words = frozenset(key.split())
-        candidates = {index for word in words for index in by_word.get(word, ())}
+        candidates = {
+            index
+            for word in _words_that_must_be_shared(words, rarity)
+            for index in by_word.get(word, ())
+        }
         best: tuple[float, Text] | None = None
-        for index in candidates:
+        for index in sorted(candidates):
             similarity = jaccard(words, indexed[index][0])
             if similarity >= NEAR_DUPLICATE_JACCARD and (best is None or similarity > best[0]):
                 best = (similarity, indexed[index][1])

@@ -3,11 +3,13 @@ training example."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from bot.evaluation.leakage import (
+    NEAR_DUPLICATE_JACCARD,
     Text,
     customer_questions,
     find_leaks,
@@ -76,3 +78,25 @@ def test_normalise_and_jaccard() -> None:
     assert normalise("  What's [my email](email)?!  ") == "what s my email"
     assert jaccard(frozenset("ab"), frozenset("ab")) == 1.0
     assert jaccard(frozenset("abcd"), frozenset("abce")) == pytest.approx(3 / 5)
+
+
+def test_the_near_duplicate_search_finds_what_comparing_every_pair_finds() -> None:
+    """It only looks at training texts sharing one of a text's rarest words; that must lose no
+    pair, whatever the lengths and however common the shared words."""
+    rng = random.Random(7)
+    vocabulary = ["my", "data", "the", "you", "cookies", "delete", "casio", "a", "b", "c", "d"]
+
+    def text() -> str:
+        return " ".join(rng.choices(vocabulary, weights=range(11, 0, -1), k=rng.randint(1, 12)))
+
+    training = [Text(text(), f"t{i}") for i in range(400)]
+    held_out = [Text(text(), f"h{i}") for i in range(200)]
+
+    def best_pair_similarity(item: Text) -> float:
+        words = frozenset(normalise(item.text).split())
+        return max(jaccard(words, frozenset(normalise(t.text).split())) for t in training)
+
+    expected = {h.source for h in held_out if best_pair_similarity(h) >= NEAR_DUPLICATE_JACCARD}
+    found = {leak.held_out.source for leak in find_leaks(held_out, training)}
+    assert found == expected
+    assert 10 < len(expected) < len(held_out)  # the sample has both kinds
