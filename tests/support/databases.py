@@ -28,16 +28,25 @@ def _admin_connection() -> psycopg2.extensions.connection:
 
 
 @contextmanager
-def temporary_postgres_database(prefix: str) -> Iterator[str]:
-    """Create a fresh database, yield its URL, then drop it (closing leftover sessions)."""
+def temporary_postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """Create a fresh database, yield its URL, then drop it (closing leftover sessions).
+
+    With `template` (the name of a database nobody is connected to), the new one starts as a
+    copy of it: PostgreSQL copies its files, far faster than running the migrations again."""
     name = f"{prefix}_{secrets.token_hex(4)}"
     connection = _admin_connection()
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
+            copy_of = f' TEMPLATE "{template}"' if template else ""
+            cursor.execute(f'CREATE DATABASE "{name}"{copy_of}')
         base = postgres_admin_dsn().rsplit("/", 1)[0]
         yield f"{base}/{name}"
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.close()
+
+
+def database_name(url: str) -> str:
+    """The database a PostgreSQL URL points at."""
+    return url.rsplit("/", 1)[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from bot.helpdesk.app import create_app
 from bot.helpdesk.db import create_engine, migrate
 from bot.helpdesk.repository import SqlStaffRepository
 from bot.helpdesk.settings import Settings
-from tests.support.databases import temporary_postgres_database
+from tests.support.databases import database_name, temporary_postgres_database
 from tests.support.mail import SmtpServer
 from tests.support.mail import smtp_server as local_smtp_server
 
@@ -30,15 +31,32 @@ def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'helpdesk.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A help desk database on SQLite with every migration run, to copy for each test."""
+    directory = tmp_path_factory.mktemp("migrated-sqlite")
+    migrate(sqlite_url(directory))
+    return directory / "helpdesk.db"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_database() -> Iterator[str]:
+    """The name of a PostgreSQL database with every migration run, the template of each test's."""
+    with temporary_postgres_database("helpdesk_template") as url:
+        migrate(url)
+        yield database_name(url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, fully migrated help desk database of each kind: a copy of one migrated once per
+    session (the migrations themselves are tested in test_helpdesk_migrations.py)."""
     if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        migrate(url)
-        yield url
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), tmp_path / "helpdesk.db")
+        yield sqlite_url(tmp_path)
     else:
-        with temporary_postgres_database("helpdesk_test") as url:
-            migrate(url)
+        template = request.getfixturevalue("migrated_postgres_database")
+        with temporary_postgres_database("helpdesk_test", template=template) as url:
             yield url
 
 
