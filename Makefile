@@ -40,8 +40,12 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # 0.70 and 0.91.
 # 2026-11-27 (session 4) ~400 examples for the second dev set's weak kinds: covered 0.764
 # (123), not covered 0.910 (71; the gate stays), requests 0.829 (34); covered gate raised to 0.75.
-E2E_MIN_COVERED     ?= 0.75
-E2E_MIN_NOT_COVERED ?= 0.91
+# 2026-11-27 (session 5) a citation nested in the wanted section counts, the answer selector
+# more regularised with the gate re-chosen on the second dev set, 93 more examples: covered
+# 0.814 (131), not covered 0.949 (74), requests 0.805 (33), small talk 0.978 (44 of 45);
+# gates raised to 0.80 and 0.93, one case below each.
+E2E_MIN_COVERED     ?= 0.80
+E2E_MIN_NOT_COVERED ?= 0.93
 E2E_MIN_REQUEST     ?= 0.80
 E2E_MIN_SMALLTALK   ?= 0.97
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
