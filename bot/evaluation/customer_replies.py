@@ -215,11 +215,15 @@ class KindScore:
         return self.right / self.total if self.total else 0.0
 
 
+def verdict_counts(judgements: Sequence[Judgement]) -> dict[Verdict, int]:
+    return {v: sum(1 for j in judgements if j.verdict is v) for v in Verdict}
+
+
 def score_by_kind(judgements: Sequence[Judgement]) -> dict[str, KindScore]:
     scores = {}
     for kind in KINDS:
         of_kind = [j for j in judgements if j.case.kind == kind]
-        count = {v: sum(1 for j in of_kind if j.verdict is v) for v in Verdict}
+        count = verdict_counts(of_kind)
         scores[kind] = KindScore(
             kind, len(of_kind), count[Verdict.RIGHT], count[Verdict.UNSURE], count[Verdict.WRONG]
         )
@@ -267,7 +271,7 @@ def scores_by_label_markdown(judgements: Sequence[Judgement]) -> str:
     for (kind, label), of_label in sorted(
         groups.items(), key=lambda item: (KINDS.index(item[0][0]), item[0][1].lower())
     ):
-        count = {v: sum(1 for j in of_label if j.verdict is v) for v in Verdict}
+        count = verdict_counts(of_label)
         instead: dict[str, int] = {}
         for judgement in of_label:
             if judgement.verdict is Verdict.WRONG:
