@@ -40,10 +40,10 @@ from bot.evaluation.customer_replies import (
     scores_by_label_markdown,
 )
 from bot.policy_sections import enclosing_headings
+from scripts.policy_coverage import DEFAULT_POLICY
 from tests.support.ports import free_port
 
 DEFAULT_CASES = Path("tests/heldout/customer-questions.yml")
-POLICY = Path("data/policy/privacy-policy.md")
 ACTION_TOKEN = secrets.token_urlsafe(32)  # shared by this run's action server and agent
 
 
@@ -119,7 +119,7 @@ async def judge_reply(
 
 def policy_outline() -> dict[str, frozenset[str]]:
     """Which headings of the policy each one is nested in, for judging citations."""
-    return enclosing_headings(POLICY.read_text(encoding="utf-8"))
+    return enclosing_headings(DEFAULT_POLICY.read_text(encoding="utf-8"))
 
 
 async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list[Judgement]:
