@@ -23,6 +23,8 @@ ENDPOINTS   ?= endpoints.yml
 WORKERS     ?= 1
 PROD_WORKERS ?= 2
 REPORTS     := reports
+# pytest processes for `make test` (pytest-xdist); 1 runs everything in one process, in order.
+TEST_PROCESSES ?= 2
 # Held-out NLU gates (issue #2): intent macro-F1 and response-selection accuracy (diagnostics on
 # the old held-out set, written in the training data's style).
 NLU_MIN_INTENT_F1        ?= 0.95
@@ -108,7 +110,7 @@ browser: ## Debian's Chromium and axe-core (npm, pinned) for the browser tests (
 	@scripts/ensure-axe-core.sh
 
 test-python: $(STAMP) $(MODEL) browser ## pytest: unit, integration (SQLite, PostgreSQL, Redis), e2e, browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCESSES) --dist loadgroup
 
 test-nlu: $(MODEL) ## old held-out NLU set, gated on intent F1 and answer accuracy (0.961 / 0.970 with the gate)
 	@rm -rf $(REPORTS)/nlu && mkdir -p $(REPORTS)/nlu
