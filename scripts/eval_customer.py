@@ -7,7 +7,10 @@ Each question opens its own conversation with the real dialogue model and the re
 and any request form started are judged by bot/evaluation/customer_replies.py. Writes
 `summary.json`, `misses.md` and `by-label.md` (scores per section, request type and small-talk
 response, without the questions' texts) under --out, prints the per-kind scores, and exits 1
-when a score is below its --min-* floor (the gate in `make test`).
+when a score is below its --min-* floor (the gate in `make test`). When the folder holds an
+earlier run on the same cases, it also prints how many cases got better and worse since, and
+writes them to `changes.md` (case ids, labels and what the bot did; no question text): a trainer
+sees at once what a change to the data did.
 """
 
 from __future__ import annotations
@@ -34,10 +37,13 @@ from bot.evaluation.customer_replies import (
     Judgement,
     Observed,
     Verdict,
+    changes_markdown,
+    changes_since,
     judge,
     load_cases,
     score_by_kind,
     scores_by_label_markdown,
+    verdicts_by_case,
 )
 from bot.policy_sections import enclosing_headings
 from scripts.policy_coverage import DEFAULT_POLICY
@@ -143,6 +149,21 @@ def misses_markdown(judgements: Sequence[Judgement]) -> str:
     return "\n".join(lines)
 
 
+def previous_verdicts(summary_path: Path, cases: Path) -> dict[str, str] | None:
+    """The verdicts of the last run written to the same report folder, if it judged the same
+    cases file; None when there is nothing to compare with."""
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(summary, dict) or summary.get("cases") != str(cases):
+        return None
+    verdicts = summary.get("verdicts")
+    if not isinstance(verdicts, dict):
+        return None
+    return {str(case): str(verdict) for case, verdict in verdicts.items()}
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=Path("models/policy-assistant.tar.gz"))
@@ -161,12 +182,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with action_server(args.out / "actions.log") as action_url:
         judgements = asyncio.run(run_cases(args.model, cases, action_url))
     scores = score_by_kind(judgements)
+    previous = previous_verdicts(args.out / "summary.json", args.cases)
     summary = {
         "cases": str(args.cases),
         "seconds": round(time.perf_counter() - started, 1),
         "kinds": {
             kind: {**vars(score), "score": round(score.score, 4)} for kind, score in scores.items()
         },
+        "verdicts": verdicts_by_case(judgements),
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (args.out / "misses.md").write_text(misses_markdown(judgements), encoding="utf-8")
@@ -182,6 +205,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{floor:>6.2f}{'  BELOW THE FLOOR' if below else ''}"
         )
     print(f"misses: {args.out / 'misses.md'}")
+    if previous is not None:
+        changes = changes_since(previous, judgements)
+        (args.out / "changes.md").write_text(changes_markdown(changes), encoding="utf-8")
+        better = sum(1 for change in changes if change.better)
+        print(
+            f"since the last run: {better} better, {len(changes) - better} worse "
+            f"({args.out / 'changes.md'})"
+        )
     return 1 if failed else 0
 
 

@@ -285,3 +285,56 @@ def scores_by_label_markdown(judgements: Sequence[Judgement]) -> str:
             f"{count[Verdict.UNSURE]} | {count[Verdict.WRONG]} | {wrong_replies} |"
         )
     return "\n".join(lines) + "\n"
+
+
+_RANK = {Verdict.WRONG: 0, Verdict.UNSURE: 1, Verdict.RIGHT: 2}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One case whose verdict moved since the last run."""
+
+    judgement: Judgement
+    before: Verdict
+
+    @property
+    def better(self) -> bool:
+        return _RANK[self.judgement.verdict] > _RANK[self.before]
+
+
+def verdicts_by_case(judgements: Sequence[Judgement]) -> dict[str, str]:
+    """Each case's verdict by its id (no question text), kept to compare the next run with."""
+    return {j.case.id: j.verdict.value for j in judgements}
+
+
+def changes_since(previous: Mapping[str, str], judgements: Sequence[Judgement]) -> list[Change]:
+    """The cases whose verdict differs from `previous` (ids to verdicts); new cases are left out."""
+    changes = []
+    for judgement in judgements:
+        before = previous.get(judgement.case.id)
+        if before is not None and before != judgement.verdict.value:
+            changes.append(Change(judgement, Verdict(before)))
+    return changes
+
+
+def changes_markdown(changes: Sequence[Change]) -> str:
+    """Better and worse since the last run, by case id, label and what the bot did now: no
+    question text, like the per-label table."""
+    better = [c for c in changes if c.better]
+    worse = [c for c in changes if not c.better]
+    lines = [
+        "# Since the last run on these cases",
+        "",
+        f"{len(better)} better, {len(worse)} worse.",
+        "",
+        "| case | kind | expected | before | now | what the bot did now |",
+        "|---|---|---|---|---|---|",
+    ]
+    for change in worse + better:
+        judgement = change.judgement
+        lines.append(
+            f"| {judgement.case.id} | {judgement.case.kind} | {expected_label(judgement.case)} | "
+            f"{change.before.value} | {judgement.verdict.value} | "
+            f"{what_the_bot_did(judgement.observed)} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -10,10 +10,13 @@ from bot.evaluation.customer_replies import (
     Case,
     Observed,
     Verdict,
+    changes_markdown,
+    changes_since,
     judge,
     load_cases,
     score_by_kind,
     scores_by_label_markdown,
+    verdicts_by_case,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -171,3 +174,33 @@ def test_citing_a_part_nested_in_the_wanted_section_is_right_but_not_the_other_w
     assert judge(wants_parent, COOKIE_ANSWER, outline).verdict is Verdict.RIGHT
     assert judge(wants_parent, COOKIE_ANSWER).verdict is Verdict.WRONG  # exact titles only
     assert judge(COOKIES, cites_parent, outline).verdict is Verdict.WRONG
+
+
+def test_changes_since_the_last_run_list_better_and_worse_cases_without_their_text() -> None:
+    last_run = verdicts_by_case([judge(COOKIES, UNSURE), judge(RETENTION, SILENT)])
+    wrong_now = Observed(texts=("Source: [Remarks](/#remarks)",), responses=("utter_faq/x",))
+    new_case = Case(id="c2", kind="covered", text="cookies?", sections=("Use of cookies",))
+    this_run = [
+        judge(COOKIES, COOKIE_ANSWER),
+        judge(RETENTION, wrong_now),
+        judge(new_case, COOKIE_ANSWER),
+    ]
+
+    changes = changes_since(last_run, this_run)
+    report = changes_markdown(changes)
+
+    assert last_run == {"c1": "unsure", "n1": "right"}
+    assert [(c.judgement.case.id, c.before, c.better) for c in changes] == [
+        ("c1", Verdict.UNSURE, True),
+        ("n1", Verdict.RIGHT, False),
+    ]
+    assert "1 better, 1 worse." in report
+    assert "| n1 | not_covered | not covered | right | wrong | cited remarks |" in report
+    assert "| c1 | covered | Use of cookies | unsure | right | cited use of cookies |" in report
+    assert report.index("| n1 ") < report.index("| c1 "), "the worse cases come first"
+    assert COOKIES.text not in report and RETENTION.text not in report
+
+
+def test_nothing_changed_is_no_change() -> None:
+    judgements = [judge(COOKIES, COOKIE_ANSWER), judge(RETENTION, SILENT)]
+    assert changes_since(verdicts_by_case(judgements), judgements) == []
