@@ -320,3 +320,89 @@ def test_install_loads_intent_classifiers_column_major() -> None:
     rasa_runtime.install()
 
     assert hasattr(LogisticRegressionClassifier.load, "__wrapped__")
+
+
+def _rasas_create_x(messages: list[Any]) -> Any:
+    """Rasa 3.6's `LogisticRegressionClassifier._create_X`, as it was before `install()`."""
+    from rasa.shared.nlu.constants import TEXT
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    rows = []
+    for message in messages:
+        sparse = message.get_sparse_features(attribute=TEXT)[1]
+        dense = message.get_dense_features(attribute=TEXT)[1]
+        rows.append(
+            hstack(
+                [
+                    csr_matrix(sparse.features if sparse else []),
+                    csr_matrix(dense.features if dense else []),
+                ]
+            )
+        )
+    return vstack(rows)
+
+
+def _message_with(counts: list[float] | None, embedding: list[float] | None) -> Any:
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    features = []
+    if counts is not None:
+        matrix = scipy.sparse.coo_matrix(np.array([counts]))
+        features.append(Features(matrix, "sentence", "text", "word_counts"))
+    if embedding is not None:
+        features.append(Features(np.array([embedding]), "sentence", "text", "embedding"))
+    return Message(data={"text": "a question"}, features=features)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [([0.0, 2.0, 0.0, 1.0], [0.5, -0.25, 0.0])],  # one message; a zero in the embedding
+        [([1.0, 0.0, 0.0, 0.0], [0.1, 0.2, 0.3]), ([0.0, 0.0, 0.0, 0.0], [0.0, -1.0, 1.0])],
+        [([3.0, 0.0, 1.0], None), ([0.0, 1.0, 0.0], None)],  # word counts only
+        [(None, [0.5, 0.5]), (None, [-0.5, 0.0])],  # embedding only
+    ],
+)
+def test_intent_features_are_the_matrix_rasa_builds(rows: list[Any]) -> None:
+    messages = [_message_with(counts, embedding) for counts, embedding in rows]
+
+    ours = rasa_runtime.intent_feature_matrix(None, messages)
+    rasas = _rasas_create_x(messages)
+
+    assert ours.format == "csr" and ours.shape == rasas.shape
+    assert (ours.toarray() == rasas.toarray()).all()
+    rasas = rasas.tocsr()
+    assert (ours.indptr == rasas.indptr).all() and (ours.indices == rasas.indices).all()
+
+
+def test_the_intent_classifier_answers_the_same_from_either_matrix() -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    generator = np.random.default_rng(7)
+    messages = [
+        _message_with(
+            list(generator.integers(0, 3, 30).astype(float)), list(generator.normal(size=8))
+        )
+        for _ in range(40)
+    ]
+    labels = np.arange(40) % 4
+    model = LogisticRegression(max_iter=300).fit(_rasas_create_x(messages), labels)
+    model.coef_ = np.asfortranarray(model.coef_)  # as loaded (weights_column_major)
+
+    ours = model.predict_proba(rasa_runtime.intent_feature_matrix(None, messages))
+
+    assert (ours == model.predict_proba(_rasas_create_x(messages))).all()
+
+
+def test_install_builds_the_intent_features_without_block_stacking() -> None:
+    from rasa.nlu.classifiers.logistic_regression_classifier import (
+        LogisticRegressionClassifier,
+    )
+
+    rasa_runtime.install()
+
+    assert LogisticRegressionClassifier._create_X is rasa_runtime.intent_feature_matrix
