@@ -49,8 +49,8 @@ loaded weights column-major (same values, same arithmetic), so the product reads
 Before that product, its `_create_X` joins each message's word counts and sentence embedding
 with SciPy's `hstack` and stacks the rows with `vstack`, general block-matrix code that cost
 about three quarters of the classifier's time per message (profiled, issue #15).
-`intent_feature_matrix` builds the same CSR matrix (the same values and column order, zeros
-left out as SciPy leaves them out) straight from the rows' arrays.
+`intent_feature_matrix` builds the same CSR matrix straight from the rows' arrays
+(bot/nlu/feature_rows.py, which the answer selector uses too).
 
 When a custom action fails (the action server is down or dies mid-call), Rasa logs it, drops the
 action's events and carries on, often saying nothing. The failed action marks the message's
@@ -247,41 +247,20 @@ def weights_column_major(load: Any) -> Any:
 
 
 def intent_feature_matrix(self: Any, messages: list[Any]) -> Any:
-    """Rasa's `LogisticRegressionClassifier._create_X`: one CSR row per message, its sparse
-    sentence features then its dense ones (nonzero entries only), without SciPy's block stacking."""
-    import numpy as np
-    import scipy.sparse
+    """Rasa's `LogisticRegressionClassifier._create_X`: one row per message, its sparse sentence
+    features then its dense ones, without SciPy's block stacking (bot/nlu/feature_rows.py)."""
     from rasa.shared.nlu.constants import TEXT
 
-    rows: list[tuple[Any, Any]] = []
-    width = 0
-    for message in messages:
-        sparse = message.get_sparse_features(attribute=TEXT)[1]
-        dense = message.get_dense_features(attribute=TEXT)[1]
-        values, columns, offset = [], [], 0
-        if sparse is not None:
-            counts = scipy.sparse.csr_matrix(sparse.features)
-            values.append(counts.data)
-            columns.append(counts.indices)
-            offset = counts.shape[1]
-        if dense is not None:
-            embedding = np.asarray(dense.features).ravel()
-            nonzero = np.flatnonzero(embedding)
-            values.append(embedding[nonzero])
-            columns.append(nonzero + offset)
-            offset += embedding.size
-        if rows and offset != width:
-            raise ValueError("every message needs the same features")
-        width = offset
-        rows.append((np.concatenate(values or [np.zeros(0)]), np.concatenate(columns or [[]])))
-    indptr = np.cumsum([0] + [len(row_values) for row_values, _ in rows])
-    return scipy.sparse.csr_matrix(
-        (
-            np.concatenate([row_values for row_values, _ in rows] or [np.zeros(0)]),
-            np.concatenate([row_columns for _, row_columns in rows] or [[]]).astype(np.int32),
-            indptr,
-        ),
-        shape=(len(rows), width),
+    from bot.nlu.feature_rows import feature_row, stack_rows
+
+    return stack_rows(
+        [
+            feature_row(
+                message.get_sparse_features(attribute=TEXT)[1],
+                message.get_dense_features(attribute=TEXT)[1],
+            )
+            for message in messages
+        ]
     )
 
 

@@ -32,6 +32,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu.feature_rows import feature_row, stack_rows
+
 logger = logging.getLogger(__name__)
 
 RETRIEVAL_INTENT = "retrieval_intent"
@@ -90,8 +92,9 @@ def sentence_features(
     """The message's sparse and dense sentence features side by side, or None without any."""
     sparse = message.get_sparse_features(TEXT, featurizers)[1]
     dense = message.get_dense_features(TEXT, featurizers)[1]
-    parts = [scipy.sparse.csr_matrix(f.features) for f in (sparse, dense) if f is not None]
-    return scipy.sparse.hstack(parts, format="csr") if parts else None
+    if sparse is None and dense is None:
+        return None
+    return stack_rows([feature_row(sparse, dense)])
 
 
 def response_key_to_action(intent_response_key: str) -> str:
