@@ -406,3 +406,67 @@ def test_install_builds_the_intent_features_without_block_stacking() -> None:
     rasa_runtime.install()
 
     assert LogisticRegressionClassifier._create_X is rasa_runtime.intent_feature_matrix
+
+
+class _GraphOfThree:
+    """What `run_graph` reads off a DaskGraphRunner: a graph whose nodes return (name, value)
+    from their parents' (name, value) pairs, as Rasa's GraphNode does; an input `x`."""
+
+    def __init__(self, fail: bool = False) -> None:
+        from types import SimpleNamespace
+
+        from rasa.engine.runner.dask import DaskGraphRunner
+
+        self.calls: list[str] = []
+        self._fail = fail
+        self._graph_schema = SimpleNamespace(
+            target_names=["doubled", "summed"], minimal_graph_schema=lambda targets: targets
+        )
+        self._add_inputs_to_graph = DaskGraphRunner._add_inputs_to_graph
+
+    def _node(self, name: str, compute: Any) -> Any:
+        def run(*parents: tuple[str, Any]) -> tuple[str, Any]:
+            self.calls.append(name)
+            if self._fail and name == "summed":
+                raise RuntimeError("a component failed")
+            return name, compute(*(value for _, value in parents))
+
+        return run
+
+    def _build_dask_graph(self, targets: list[str]) -> dict[str, Any]:
+        return {
+            "plus_one": (self._node("plus_one", lambda x: x + 1), "x"),
+            "doubled": (self._node("doubled", lambda a: a * 2), "plus_one"),
+            "summed": (self._node("summed", lambda a, b: a + b), "plus_one", "doubled"),
+        }
+
+
+def test_the_graph_runs_each_node_once_and_answers_as_daskget_does() -> None:
+    import dask
+
+    ours = _GraphOfThree()
+    result = rasa_runtime.run_graph(ours, inputs={"x": 4})
+
+    graph = _GraphOfThree()
+    dasks_graph = graph._build_dask_graph([])
+    graph._add_inputs_to_graph({"x": 4}, dasks_graph)
+    expected = dict(dask.get(dasks_graph, ["doubled", "summed"]))
+
+    assert result == expected == {"doubled": 10, "summed": 15}
+    assert sorted(ours.calls) == ["doubled", "plus_one", "summed"]
+    assert rasa_runtime.run_graph(_GraphOfThree(), {"x": 0}, ["doubled"]) == {"doubled": 2}
+
+
+def test_a_failing_component_is_rasas_graph_run_error() -> None:
+    from rasa.engine.exceptions import GraphRunError
+
+    with pytest.raises(GraphRunError):
+        rasa_runtime.run_graph(_GraphOfThree(fail=True), inputs={"x": 1})
+
+
+def test_install_runs_rasas_graphs_in_order_without_the_scheduler() -> None:
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    rasa_runtime.install()
+
+    assert DaskGraphRunner.run is rasa_runtime.run_graph
