@@ -13,11 +13,15 @@ than the CPU can handle, all of them share it and all of them finish late togeth
 32 first messages each took 25-30 s on this machine), and a form turn, which waits for the
 action server twice, waits behind everyone else's CPU at each step. With
 `RASA_MAX_CONCURRENT_MESSAGES=K` each worker handles at most K messages at a time and queues
-the rest in arrival order, so under overload the early ones are answered early. K is 8 unless
-set (`unlimited` for Rasa's own behaviour): at 64 simulated customers on one worker, p99 fell
-from 20.1 s to 7.3 s and p95 from 15.5 s to 5.3 s for about the same replies/s (16.3 against
-16.7) and CPU per reply (docs/performance.md). Fewer than 8 leaves the CPU idle while the
-admitted messages wait for the action server (K=2 served 14.1 replies/s at 32 customers).
+the rest in arrival order, so under overload the early ones are answered early. K is 8 for a
+single worker unless set (`unlimited` for Rasa's own behaviour): at 64 simulated customers on
+one worker, p99 fell from 20.1 s to 7.3 s and p95 from 15.5 s to 5.3 s for about the same
+replies/s (16.3 against 16.7) and CPU per reply (docs/performance.md); fewer leaves its core idle
+while the admitted messages wait for the action server (K=2: 41 replies/s at 32 customers
+against 49 with 8, SQLite, 2026-11-27). With several workers (SANIC_WORKERS, `make run-prod`),
+K is 2 each: the other workers use the cores meanwhile, and a turn no longer shares its core
+with seven others. 2 workers on 2 cores at 32 customers: p95 610 ms and p99 688 ms with K=2,
+812 and 950 ms with 8, 1,029 and 1,322 ms with 16, for as many replies/s (75.7, 71.5, 72.7).
 
 Rasa turns every stored event (a dict) back into an `Event` with `Event.resolve_by_type`, which
 walks the whole tree of Event subclasses (about 30 of them, checking each for abstract methods)
@@ -153,13 +157,20 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
 
 
 DEFAULT_MAX_CONCURRENT_MESSAGES = 8
+# With several workers (SANIC_WORKERS > 1) each one keeps fewer messages in flight: the others
+# use the cores while its admitted messages wait for the action server or the database.
+DEFAULT_MAX_CONCURRENT_MESSAGES_PER_WORKER_OF_SEVERAL = 2
 
 
 def max_concurrent_messages(environ: Any = None) -> int | None:
-    """`RASA_MAX_CONCURRENT_MESSAGES` (a whole number >= 1; 8 when unset), or None for
-    `unlimited`."""
-    raw = (os.environ if environ is None else environ).get("RASA_MAX_CONCURRENT_MESSAGES", "")
+    """`RASA_MAX_CONCURRENT_MESSAGES` (a whole number >= 1), or None for `unlimited`; when
+    unset, 8 for one worker and 2 each when SANIC_WORKERS runs several."""
+    env = os.environ if environ is None else environ
+    raw = env.get("RASA_MAX_CONCURRENT_MESSAGES", "")
     if not raw.strip():
+        workers = env.get("SANIC_WORKERS", "").strip()
+        if workers.isdigit() and int(workers) > 1:
+            return DEFAULT_MAX_CONCURRENT_MESSAGES_PER_WORKER_OF_SEVERAL
         return DEFAULT_MAX_CONCURRENT_MESSAGES
     if raw.strip().lower() == "unlimited":
         return None

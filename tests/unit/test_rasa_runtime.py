@@ -117,6 +117,15 @@ def test_the_message_limit_comes_from_the_environment(raw: str, expected: int | 
 
 def test_the_limit_is_8_when_unset() -> None:
     assert rasa_runtime.max_concurrent_messages({}) == 8
+    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "1"}) == 8
+
+
+def test_with_several_workers_each_keeps_two_messages_in_flight_unless_told() -> None:
+    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "2"}) == 2
+    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "4"}) == 2
+    told = {"SANIC_WORKERS": "2", "RASA_MAX_CONCURRENT_MESSAGES": "6"}
+    assert rasa_runtime.max_concurrent_messages(told) == 6
+    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "many"}) == 8
 
 
 def test_a_limit_below_one_is_refused() -> None:
