@@ -268,19 +268,9 @@ def weights_column_major(load: Any) -> Any:
 def intent_feature_matrix(self: Any, messages: list[Any]) -> Any:
     """Rasa's `LogisticRegressionClassifier._create_X`: one row per message, its sparse sentence
     features then its dense ones, without SciPy's block stacking (bot/nlu/feature_rows.py)."""
-    from rasa.shared.nlu.constants import TEXT
+    from bot.nlu.feature_rows import feature_row, message_row, stack_rows
 
-    from bot.nlu.feature_rows import feature_row, stack_rows
-
-    return stack_rows(
-        [
-            feature_row(
-                message.get_sparse_features(attribute=TEXT)[1],
-                message.get_dense_features(attribute=TEXT)[1],
-            )
-            for message in messages
-        ]
-    )
+    return stack_rows([message_row(message) or feature_row(None, None) for message in messages])
 
 
 def run_graph(self: Any, inputs: Any = None, targets: Any = None) -> Any:

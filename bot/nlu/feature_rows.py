@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse
+from rasa.shared.nlu.constants import TEXT
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,14 @@ def feature_row(sparse: Any | None, dense: Any | None) -> FeatureRow:
     return FeatureRow(np.concatenate(values), np.concatenate(columns), width)
 
 
+def message_row(message: Any, featurizers: list[str] | None = None) -> FeatureRow | None:
+    """A message's row from the sentence features of its text (of `featurizers` only, when
+    given), or None when it has none."""
+    sparse = message.get_sparse_features(TEXT, featurizers)[1]
+    dense = message.get_dense_features(TEXT, featurizers)[1]
+    return None if sparse is None and dense is None else feature_row(sparse, dense)
+
+
 def stack_rows(rows: Sequence[FeatureRow]) -> scipy.sparse.csr_matrix:
     """The rows, one under the other, as a CSR matrix; they must all be as wide."""
     widths = {row.width for row in rows}
@@ -55,5 +64,5 @@ def stack_rows(rows: Sequence[FeatureRow]) -> scipy.sparse.csr_matrix:
     values = np.concatenate([row.values for row in rows]) if rows else np.zeros(0)
     columns = np.concatenate([row.columns for row in rows]) if rows else np.zeros(0)
     return scipy.sparse.csr_matrix(
-        (values, columns.astype(np.int32), indptr), shape=(len(rows), widths.pop() if rows else 0)
+        (values, columns.astype(np.int32), indptr), shape=(len(rows), widths.pop() if widths else 0)
     )

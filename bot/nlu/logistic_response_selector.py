@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from bot.nlu.feature_rows import feature_row, stack_rows
+from bot.nlu.feature_rows import message_row, stack_rows
 
 logger = logging.getLogger(__name__)
 
@@ -90,11 +90,8 @@ def sentence_features(
     message: Message, featurizers: list[str] | None
 ) -> scipy.sparse.csr_matrix | None:
     """The message's sparse and dense sentence features side by side, or None without any."""
-    sparse = message.get_sparse_features(TEXT, featurizers)[1]
-    dense = message.get_dense_features(TEXT, featurizers)[1]
-    if sparse is None and dense is None:
-        return None
-    return stack_rows([feature_row(sparse, dense)])
+    row = message_row(message, featurizers)
+    return None if row is None else stack_rows([row])
 
 
 def response_key_to_action(intent_response_key: str) -> str:
