@@ -19,9 +19,12 @@ one worker, p99 fell from 20.1 s to 7.3 s and p95 from 15.5 s to 5.3 s for about
 replies/s (16.3 against 16.7) and CPU per reply (docs/performance.md); fewer leaves its core idle
 while the admitted messages wait for the action server (K=2: 41 replies/s at 32 customers
 against 49 with 8, SQLite, 2026-11-27). With several workers (SANIC_WORKERS, `make run-prod`),
-K is 2 each: the other workers use the cores meanwhile, and a turn no longer shares its core
-with seven others. 2 workers on 2 cores at 32 customers: p95 610 ms and p99 688 ms with K=2,
-812 and 950 ms with 8, 1,029 and 1,322 ms with 16, for as many replies/s (75.7, 71.5, 72.7).
+K is 1 each: the other workers use the cores while one waits, and a turn never shares its core
+with another of the same worker. The queue is first come, first served (bot/fair_queue.py:
+asyncio's semaphore lets newcomers overtake a woken waiter), and a worker busier than another
+hands connections off (bot/worker_balance.py). 2 workers on 2 cores at 32 customers, p95 / p99:
+1,029 / 1,322 ms with K=16, 812 / 950 with 8, 610 / 688 with 2 (asyncio's semaphore, no
+balancing); 490-516 / 531-555 ms with 1 and both, for as many replies/s (71-77).
 
 Rasa turns every stored event (a dict) back into an `Event` with `Event.resolve_by_type`, which
 walks the whole tree of Event subclasses (about 30 of them, checking each for abstract methods)
@@ -76,11 +79,13 @@ method it does not recognise, so an upgrade fails loudly instead of silently cha
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import sys
 from typing import Any
+
+from bot.fair_queue import FairAdmission
+from bot.worker_balance import WorkerLoad, attach
 
 RASA_VERSIONS = ("3.6.",)
 # Read by OpenBLAS / OpenMP / MKL when NumPy is first imported: set before Rasa imports it.
@@ -157,19 +162,25 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
 
 
 DEFAULT_MAX_CONCURRENT_MESSAGES = 8
-# With several workers (SANIC_WORKERS > 1) each one keeps fewer messages in flight: the others
-# use the cores while its admitted messages wait for the action server or the database.
-DEFAULT_MAX_CONCURRENT_MESSAGES_PER_WORKER_OF_SEVERAL = 2
+# With several workers (SANIC_WORKERS > 1) each one handles one message at a time: the others
+# use the cores while its message waits for the action server or the database.
+DEFAULT_MAX_CONCURRENT_MESSAGES_PER_WORKER_OF_SEVERAL = 1
+
+
+def sanic_workers(environ: Any = None) -> int:
+    """How many worker processes Sanic forks (`SANIC_WORKERS`, 1 when unset)."""
+    env = os.environ if environ is None else environ
+    workers = env.get("SANIC_WORKERS", "").strip()
+    return int(workers) if workers.isdigit() and int(workers) > 1 else 1
 
 
 def max_concurrent_messages(environ: Any = None) -> int | None:
     """`RASA_MAX_CONCURRENT_MESSAGES` (a whole number >= 1), or None for `unlimited`; when
-    unset, 8 for one worker and 2 each when SANIC_WORKERS runs several."""
+    unset, 8 for one worker and 1 each when SANIC_WORKERS runs several."""
     env = os.environ if environ is None else environ
     raw = env.get("RASA_MAX_CONCURRENT_MESSAGES", "")
     if not raw.strip():
-        workers = env.get("SANIC_WORKERS", "").strip()
-        if workers.isdigit() and int(workers) > 1:
+        if sanic_workers(env) > 1:
             return DEFAULT_MAX_CONCURRENT_MESSAGES_PER_WORKER_OF_SEVERAL
         return DEFAULT_MAX_CONCURRENT_MESSAGES
     if raw.strip().lower() == "unlimited":
@@ -180,25 +191,46 @@ def max_concurrent_messages(environ: Any = None) -> int | None:
     return value
 
 
-_admission: dict[int, asyncio.Semaphore] = {}
+_admission: dict[int, FairAdmission] = {}
 
 
-def _admission_semaphore(limit: int) -> asyncio.Semaphore:
-    """One semaphore per process (Sanic forks its workers after this module is imported)."""
+def _admission_queue(limit: int) -> FairAdmission:
+    """One queue per process (Sanic forks its workers after this module is imported)."""
     pid = os.getpid()
     if pid not in _admission:
         _admission.clear()
-        _admission[pid] = asyncio.Semaphore(limit)
+        _admission[pid] = FairAdmission(limit)
     return _admission[pid]
 
 
-def limited(handler: Any, limit: int) -> Any:
-    """`handler` (an async method), run at most `limit` at a time per process, the rest queued."""
+def limited(handler: Any, limit: int | None, load: WorkerLoad | None = None) -> Any:
+    """`handler` (an async method), run at most `limit` at a time per process (None: no
+    limit), the rest queued; counted in `load` while admitted or queued."""
 
     @functools.wraps(handler)
     async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        async with _admission_semaphore(limit):
-            return await handler(self, *args, **kwargs)
+        if load is not None:
+            load.enter()
+        try:
+            if limit is None:
+                return await handler(self, *args, **kwargs)
+            async with _admission_queue(limit):
+                return await handler(self, *args, **kwargs)
+        finally:
+            if load is not None:
+                load.leave()
+
+    return wrapper
+
+
+def balancing_workers(configure_app: Any, load: WorkerLoad) -> Any:
+    """Rasa's `configure_app`, its app handing a busy worker's connections off (worker_balance)."""
+
+    @functools.wraps(configure_app)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        attach(app, load)
+        return app
 
     return wrapper
 
@@ -308,7 +340,8 @@ def install() -> None:
     """Replace `RemoteAction._validate_action_result`, `Event.resolve_by_type`,
     `Message._combine_features`, LogisticRegressionClassifier's `_create_X` and
     `DaskGraphRunner.run`, load the classifier's weights column-major, mark failed custom actions
-    (`RemoteAction.run`), limit messages in flight (idempotent)."""
+    (`RemoteAction.run`), limit messages in flight, and with several Sanic workers balance
+    their load (`rasa.core.run.configure_app`; idempotent)."""
     import rasa
     from rasa.core.actions.action import RemoteAction
     from rasa.engine.runner.dask import DaskGraphRunner
@@ -340,10 +373,17 @@ def install() -> None:
     DaskGraphRunner.run = run_graph
     RemoteAction.run = marking_failures(RemoteAction.run)
     limit = max_concurrent_messages()
-    if limit is not None:
+    # Several workers: count each one's messages in memory they share (made here, before Sanic
+    # forks them), so a busier one hands connections off (bot/worker_balance.py).
+    load = WorkerLoad() if sanic_workers() > 1 else None
+    if limit is not None or load is not None:
         from rasa.core.agent import Agent
 
-        Agent.handle_message = limited(Agent.handle_message, limit)
+        Agent.handle_message = limited(Agent.handle_message, limit, load)
+    if load is not None:
+        import rasa.core.run
+
+        rasa.core.run.configure_app = balancing_workers(rasa.core.run.configure_app, load)
     setattr(RemoteAction, _INSTALLED, True)
 
 

@@ -10,6 +10,7 @@ from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 
 from bot import rasa_runtime
+from bot.worker_balance import WorkerLoad
 
 VALID: list[dict[str, Any]] = [
     {"events": [], "responses": []},
@@ -120,9 +121,9 @@ def test_the_limit_is_8_when_unset() -> None:
     assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "1"}) == 8
 
 
-def test_with_several_workers_each_keeps_two_messages_in_flight_unless_told() -> None:
-    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "2"}) == 2
-    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "4"}) == 2
+def test_with_several_workers_each_handles_one_message_at_a_time_unless_told() -> None:
+    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "2"}) == 1
+    assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "4"}) == 1
     told = {"SANIC_WORKERS": "2", "RASA_MAX_CONCURRENT_MESSAGES": "6"}
     assert rasa_runtime.max_concurrent_messages(told) == 6
     assert rasa_runtime.max_concurrent_messages({"SANIC_WORKERS": "many"}) == 8
@@ -479,3 +480,39 @@ def test_install_runs_rasas_graphs_in_order_without_the_scheduler() -> None:
     rasa_runtime.install()
 
     assert DaskGraphRunner.run is rasa_runtime.run_graph
+
+
+async def test_limited_messages_count_in_the_workers_load_while_admitted_or_queued() -> None:
+    load = WorkerLoad()
+    seen: list[int] = []
+    release = asyncio.Event()
+
+    async def handle(self: object, fail: bool) -> None:
+        seen.append(load.count())
+        await release.wait()
+        if fail:
+            raise RuntimeError("the handler failed")
+
+    wrapped = rasa_runtime.limited(handle, 1, load)
+    tasks = [asyncio.create_task(wrapped(None, n == 0)) for n in range(3)]
+    await asyncio.sleep(0.01)
+    assert load.count() == 3  # one admitted, two queued
+    release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[0], RuntimeError)
+    assert load.count() == 0  # a failed message leaves the count too
+    assert seen == [1, 2, 1]  # as each starts: the first alone, then itself and those behind
+
+
+def test_with_several_workers_rasas_app_hands_busy_connections_off() -> None:
+    from sanic import Sanic
+
+    made: list[Sanic] = []
+
+    def configure_app(*args: Any, **kwargs: Any) -> Sanic:
+        made.append(Sanic(f"balanced_{len(made)}"))
+        return made[-1]
+
+    app = rasa_runtime.balancing_workers(configure_app, WorkerLoad())()
+    assert app is made[0]
+    assert [m.__name__ for m in app.response_middleware] == ["hand_off_when_busier"]
