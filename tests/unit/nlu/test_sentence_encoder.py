@@ -74,3 +74,21 @@ def test_a_serving_rasa_encodes_on_the_one_thread_it_set_and_training_on_every_c
     environ: dict[str, str], threads: int
 ) -> None:
     assert intra_op_threads(environ) == threads
+
+
+def test_each_layers_self_attention_is_one_fused_operator() -> None:
+    import onnx
+    from safetensors.numpy import load_file
+
+    from bot.nlu.bert_graph import CONTRIB_DOMAIN, build_sentence_encoder
+    from bot.nlu.sentence_encoder import packaged_model_dir
+
+    model_dir = packaged_model_dir()
+    config = json.loads((model_dir / "config.json").read_text("utf-8"))
+    graph = onnx.load_from_string(
+        build_sentence_encoder(load_file(str(model_dir / "model.safetensors")), config)
+    ).graph
+    fused = [node for node in graph.node if node.op_type == "Attention"]
+    assert len(fused) == config["num_hidden_layers"]
+    assert {node.domain for node in fused} == {CONTRIB_DOMAIN}
+    assert not [node for node in graph.node if node.op_type == "Softmax"]
