@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from actions.domain import load_domain
 from bot.contract import ACTION_TOKEN_HEADER
 from tests.support.ports import free_port
 from tests.support.processes import start_server
@@ -86,6 +87,71 @@ def test_the_action_list_is_refused_without_the_token(action_server: str) -> Non
 
 def test_rasa_with_the_token_runs_the_action(action_server: str) -> None:
     assert post_webhook(action_server, {ACTION_TOKEN_HEADER: TOKEN}) == 200
+
+
+def call_webhook(base: str, call: dict[str, object]) -> dict[str, object]:
+    request = urllib.request.Request(
+        f"{base}/webhook",
+        data=json.dumps(call).encode(),
+        headers={"Content-Type": "application/json", ACTION_TOKEN_HEADER: TOKEN},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer: dict[str, object] = json.loads(response.read())
+    return answer
+
+
+def unsure_call(**domain: object) -> dict[str, object]:
+    """Rasa's call after an unsure answer: the fallback offers the closest topics."""
+    ranking = [
+        {"intent_response_key": f"faq/{topic}", "confidence": 0.3}
+        for topic in ("cookies_purpose", "joint_use_group")
+    ]
+    latest = {
+        "text": "those cookie things and group firms?",
+        "intent": {"name": "nlu_fallback"},
+        "intent_ranking": [],
+        "response_selector": {"faq": {"ranking": ranking}},
+    }
+    tracker = {**FORGED_CALL["tracker"], "sender_id": "customer", "latest_message": latest}  # type: ignore[dict-item]
+    return {**FORGED_CALL, "sender_id": "customer", "tracker": tracker, **domain}  # fmt: skip
+
+
+def test_a_call_without_the_domain_gets_the_servers_copy(action_server: str) -> None:
+    """Rasa sends no domain (enable_selective_domain): the answer is the one it would get
+    with the domain of this checkout."""
+    call = unsure_call()
+    del call["domain"]
+    without = call_webhook(action_server, call)
+    with_it = call_webhook(action_server, unsure_call(domain=load_domain(ROOT / "domain.yml")))
+    assert without == with_it
+    titles = [b["title"] for b in without["responses"][0]["buttons"]]  # type: ignore[index]
+    assert len(titles) >= 3  # two topics and the Help Desk, from the domain's buttons
+
+
+def test_a_domain_sent_with_the_call_is_the_one_used(action_server: str) -> None:
+    empty = call_webhook(action_server, unsure_call())  # FORGED_CALL's empty domain
+    assert empty["responses"][0]["buttons"] == []  # type: ignore[index]
+
+
+def test_rasa_sends_the_action_server_no_domain() -> None:
+    import yaml
+
+    for name in ("endpoints.yml", "endpoints.production.yml"):
+        endpoints = yaml.safe_load((ROOT / name).read_text("utf-8"))
+        assert endpoints["action_endpoint"]["enable_selective_domain"] is True, name
+    assert "send_domain" not in (ROOT / "domain.yml").read_text("utf-8")
+
+
+def test_without_a_domain_file_the_server_refuses_to_start(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "actions.server", "--port", str(free_port()),
+         "--domain", str(tmp_path / "missing.yml")],
+        env={**os.environ, "HELPDESK_ENV": "development", "ACTION_SERVER_TOKEN": TOKEN},
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "refuses to start" in result.stderr and "missing.yml" in result.stderr
 
 
 def test_health_stays_open(action_server: str) -> None:
