@@ -136,11 +136,16 @@ def test_a_domain_sent_with_the_call_is_the_one_used(action_server: str) -> None
 
 def test_rasa_sends_the_action_server_no_domain() -> None:
     import yaml
+    from rasa.shared.core.domain import Domain
 
     for name in ("endpoints.yml", "endpoints.production.yml"):
         endpoints = yaml.safe_load((ROOT / name).read_text("utf-8"))
         assert endpoints["action_endpoint"]["enable_selective_domain"] is True, name
-    assert "send_domain" not in (ROOT / "domain.yml").read_text("utf-8")
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    assert "validate_privacy_request_form" in domain.user_actions
+    assert [
+        a for a in domain.user_actions if domain.does_custom_action_explicitly_need_domain(a)
+    ] == []
 
 
 def test_without_a_domain_file_the_server_refuses_to_start(tmp_path: Path) -> None:
