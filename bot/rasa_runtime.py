@@ -24,7 +24,7 @@ with another of the same worker. The queue is first come, first served (bot/fair
 asyncio's semaphore lets newcomers overtake a woken waiter), and a worker busier than another
 hands connections off (bot/worker_balance.py). 2 workers on 2 cores at 32 customers, p95 / p99:
 1,029 / 1,322 ms with K=16, 812 / 950 with 8, 610 / 688 with 2 (asyncio's semaphore, no
-balancing); 490-516 / 531-555 ms with 1 and both, for as many replies/s (71-77).
+balancing); 478-541 / 510-575 ms with 1 and both, for as many replies/s (71-77).
 
 Rasa turns every stored event (a dict) back into an `Event` with `Event.resolve_by_type`, which
 walks the whole tree of Event subclasses (about 30 of them, checking each for abstract methods)
@@ -377,9 +377,12 @@ def install() -> None:
     # forks them), so a busier one hands connections off (bot/worker_balance.py).
     load = WorkerLoad() if sanic_workers() > 1 else None
     if limit is not None or load is not None:
-        from rasa.core.agent import Agent
+        from rasa.core.processor import MessageProcessor
 
-        Agent.handle_message = limited(Agent.handle_message, limit, load)
+        # Inside Rasa's conversation lock (Agent.handle_message takes it, then calls this): a
+        # message waiting for its conversation's lock, which a dead worker may hold for the
+        # lock's lifetime, does not hold one of the worker's places meanwhile.
+        MessageProcessor.handle_message = limited(MessageProcessor.handle_message, limit, load)
     if load is not None:
         import rasa.core.run
 

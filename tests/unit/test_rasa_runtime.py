@@ -516,3 +516,13 @@ def test_with_several_workers_rasas_app_hands_busy_connections_off() -> None:
     app = rasa_runtime.balancing_workers(configure_app, WorkerLoad())()
     assert app is made[0]
     assert [m.__name__ for m in app.response_middleware] == ["hand_off_when_busier"]
+
+
+def test_messages_are_admitted_inside_their_conversations_lock() -> None:
+    """A message waiting for its conversation's lock (held by a dead worker, perhaps, until it
+    expires) must not hold a place in the worker's queue meanwhile."""
+    from rasa.core.agent import Agent
+    from rasa.core.processor import MessageProcessor
+
+    assert hasattr(MessageProcessor.handle_message, "__wrapped__")
+    assert not hasattr(Agent.handle_message, "__wrapped__")
