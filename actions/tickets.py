@@ -186,6 +186,24 @@ class ActionSubmitPrivacyRequest(Action):
         return {"response": "utter_submission_rejected", "reason": rejection.message.rstrip(".")}
 
 
+class ActionRepeatReference(Action):
+    """Confirm pressed again once the request was sent (a double click, or a customer who never
+    saw the first answer and pressed it again): the reference again, never a second request."""
+
+    def name(self) -> str:
+        return "action_repeat_reference"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reference = tracker.get_slot("last_reference")
+        if reference:
+            dispatcher.utter_message(response="utter_request_already_sent", reference=reference)
+        else:
+            dispatcher.utter_message(response="utter_no_request_to_send")
+        return []
+
+
 class ActionCheckRequestStatus(Action):
     """Report a ticket's status when the reference and email match."""
 

@@ -26,6 +26,7 @@ from actions.tickets import (
     ActionCancelRequest,
     ActionCheckRequestStatus,
     ActionDeleteConversation,
+    ActionRepeatReference,
     ActionSubmitPrivacyRequest,
     conversation_excerpt,
     default_client,
@@ -361,6 +362,29 @@ async def test_nothing_is_sent_when_no_confirmed_request_is_waiting(
     events, dispatcher = await submit(helpdesk, request_tracker({missing: None}), domain)
     assert helpdesk.calls == []
     assert events == []
+    assert texts(dispatcher) == response_text("utter_no_request_to_send")
+
+
+async def test_confirm_pressed_again_after_sending_repeats_the_reference_and_sends_nothing(
+    domain: dict[str, Any],
+) -> None:
+    helpdesk = FakeHelpDesk()
+    events, _ = await submit(helpdesk, request_tracker(), domain)
+    sent = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    after = request_tracker({**sent, "confirmation": None, "submission_marker": None})
+    dispatcher = CollectingDispatcher()
+
+    assert await ActionRepeatReference().run(dispatcher, after, domain) == []
+
+    reference = sent["last_reference"]
+    assert texts(dispatcher) == response_text("utter_request_already_sent", reference=reference)
+    assert reference in texts(dispatcher)
+    assert len(helpdesk.calls) == 1  # the first Confirm only
+
+
+async def test_confirm_with_nothing_sent_says_there_is_no_request(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionRepeatReference().run(dispatcher, request_tracker({"last_reference": None}), domain)
     assert texts(dispatcher) == response_text("utter_no_request_to_send")
 
 
