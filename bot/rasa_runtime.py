@@ -343,7 +343,9 @@ def install() -> None:
     (`RemoteAction.run`), limit messages in flight, and with several Sanic workers balance
     their load (`rasa.core.run.configure_app`; idempotent)."""
     import rasa
+    import rasa.core.run
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.shared.core.events import Event
@@ -359,6 +361,8 @@ def install() -> None:
         or not hasattr(LogisticRegressionClassifier, "_create_X")
         or not hasattr(DaskGraphRunner, "_build_dask_graph")
         or not hasattr(DaskGraphRunner, "_add_inputs_to_graph")
+        or not hasattr(MessageProcessor, "handle_message")
+        or not hasattr(rasa.core.run, "configure_app")
     ):
         raise RuntimeError(
             f"bot.rasa_runtime was written for Rasa {RASA_VERSIONS}, not {rasa.__version__}: "
@@ -375,18 +379,16 @@ def install() -> None:
     limit = max_concurrent_messages()
     # Several workers: count each one's messages in memory they share (made here, before Sanic
     # forks them), so a busier one hands connections off (bot/worker_balance.py).
-    load = WorkerLoad() if sanic_workers() > 1 else None
-    if limit is not None or load is not None:
-        from rasa.core.processor import MessageProcessor
-
+    worker_load = WorkerLoad() if sanic_workers() > 1 else None
+    if limit is not None or worker_load is not None:
         # Inside Rasa's conversation lock (Agent.handle_message takes it, then calls this): a
         # message waiting for its conversation's lock, which a dead worker may hold for the
         # lock's lifetime, does not hold one of the worker's places meanwhile.
-        MessageProcessor.handle_message = limited(MessageProcessor.handle_message, limit, load)
-    if load is not None:
-        import rasa.core.run
-
-        rasa.core.run.configure_app = balancing_workers(rasa.core.run.configure_app, load)
+        MessageProcessor.handle_message = limited(
+            MessageProcessor.handle_message, limit, worker_load
+        )
+    if worker_load is not None:
+        rasa.core.run.configure_app = balancing_workers(rasa.core.run.configure_app, worker_load)
     setattr(RemoteAction, _INSTALLED, True)
 
 
