@@ -82,6 +82,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from contextlib import nullcontext
 from typing import Any
 
 from bot.fair_queue import FairAdmission
@@ -212,9 +213,7 @@ def limited(handler: Any, limit: int | None, load: WorkerLoad | None = None) -> 
         if load is not None:
             load.enter()
         try:
-            if limit is None:
-                return await handler(self, *args, **kwargs)
-            async with _admission_queue(limit):
+            async with nullcontext() if limit is None else _admission_queue(limit):
                 return await handler(self, *args, **kwargs)
         finally:
             if load is not None:

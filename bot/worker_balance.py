@@ -31,19 +31,19 @@ HANDOFF_MARGIN = 2
 
 def _is_running(pid: int) -> bool:
     """Whether process `pid` exists and is not a zombie (a dead worker its master has not
-    reaped yet still has a pid)."""
+    reaped yet still has a pid; without /proc, outside Linux, a zombie counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: it exists
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             state = stat.read().rsplit(b")", 1)[1].split()[0]
-        return state not in (b"Z", b"X")
-    except FileNotFoundError:
-        return False
     except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
         return True
+    return state not in (b"Z", b"X")
 
 
 class WorkerLoad:
