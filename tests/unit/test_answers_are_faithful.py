@@ -1,0 +1,89 @@
+"""Policy answers say what the policy says, in its words, and nothing it does not (issue #11)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = (ROOT / "data" / "policy" / "privacy-policy.md").read_text(encoding="utf-8")
+RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+ANSWERS = {
+    name.split("/", 1)[1]: variants[0]["text"]
+    for name, variants in RESPONSES.items()
+    if name.startswith("utter_faq/")
+}
+CONSENT_DIFFICULT = "and obtaining the consent of the individual would be difficult"
+LIFE_AND_HEALTH = f"health, or property, {CONSENT_DIFFICULT}"
+CHILDREN = f"healthy development of children, {CONSENT_DIFFICULT}"
+GOVERNMENT = "obtaining the consent of the individual may hinder the performance of this work"
+TIME_LIMIT = re.compile(r"\b\d+\s*(?:business\s+)?(?:days?|weeks?|months?|years?)\b")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def answer(topic: str) -> str:
+    return _flat(ANSWERS[topic])
+
+
+def test_there_are_answers_to_check() -> None:
+    assert len(ANSWERS) >= 45
+
+
+@pytest.mark.parametrize("topic", ["third_party_sharing", "third_party_emergency"])
+def test_the_life_and_public_health_exceptions_keep_their_consent_qualifier(topic: str) -> None:
+    assert LIFE_AND_HEALTH in answer(topic)
+    assert CHILDREN in answer(topic)
+
+
+@pytest.mark.parametrize("topic", ["third_party_sharing", "third_party_legal"])
+def test_the_government_exception_keeps_its_qualifier(topic: str) -> None:
+    assert GOVERNMENT in answer(topic)
+
+
+def test_the_qualifiers_are_the_policys_own_words() -> None:
+    for phrase in (LIFE_AND_HEALTH, CHILDREN, GOVERNMENT):
+        assert phrase in _flat(POLICY)
+
+
+def test_account_deletion_does_not_pass_a_chat_ticket_off_as_casios_procedure() -> None:
+    text = answer("account_deletion")
+    assert "procedures separately determined by casio" in text
+    assert "refers to those procedures without describing them" in text
+
+
+def test_the_international_answer_does_not_claim_the_policy_only_names_japanese_law() -> None:
+    assert "only says" not in answer("not_covered_international")
+
+
+@pytest.mark.parametrize("topic", sorted(ANSWERS))
+def test_no_answer_invents_a_time_limit(topic: str) -> None:
+    invented = TIME_LIMIT.findall(answer(topic))
+    assert not invented, f"{topic} states {invented}; the policy gives no such period"
+
+
+def quotes_the_policy_lacks(text: str) -> list[str]:
+    """What the answer puts in quotation marks as the policy's words that the policy does not
+    contain. A "The policy doesn't say X" sentence names X to say it is absent, so only what
+    follows "What it does say is" counts in those answers."""
+    body = text.split("\n\nSource:")[0]
+    if body.startswith("The policy doesn"):
+        body = body.partition("What it does say")[2]
+    return [q for q in re.findall(r'"([^"]+)"', body) if _flat(q) not in _flat(POLICY)]
+
+
+@pytest.mark.parametrize("topic", sorted(ANSWERS))
+def test_what_an_answer_quotes_is_in_the_policy(topic: str) -> None:
+    missing = quotes_the_policy_lacks(ANSWERS[topic])
+    assert not missing, f"{topic} quotes {missing}, which the policy does not say"
+
+
+def test_an_invented_quote_is_caught_but_a_named_absence_is_not() -> None:
+    assert quotes_the_policy_lacks('CASIO says "we never share data".') == ["we never share data"]
+    absent = 'The policy doesn\'t mention "Do Not Track". What it does say is that "cookies" exist.'
+    assert quotes_the_policy_lacks(absent) == []
