@@ -46,7 +46,9 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # more regularised with the gate re-chosen on the second dev set, 93 more examples: covered
 # 0.814 (131), not covered 0.949 (74), requests 0.805 (33), small talk 0.978 (44 of 45);
 # gates raised to 0.80 and 0.93, one case below each.
-E2E_MIN_COVERED     ?= 0.80
+# 2026-11-27 (session 8) answers in the policy's own words: covered 0.839 (135 right, 5 wrong);
+# covered gate raised to 0.83, one case below.
+E2E_MIN_COVERED     ?= 0.83
 E2E_MIN_NOT_COVERED ?= 0.93
 E2E_MIN_REQUEST     ?= 0.80
 E2E_MIN_SMALLTALK   ?= 0.97
