@@ -4,7 +4,9 @@
 
 Each question opens its own conversation with the real dialogue model and the real action server
 (started here on a free loopback port); the reply texts, buttons, the responses they came from
-and any request form started are judged by bot/evaluation/customer_replies.py. Writes
+and any request form started are judged by bot/evaluation/customer_replies.py. When the bot is
+unsure about a covered question, each topic button it offers is pressed too (in a conversation of
+its own), and the run counts how often the right answer was one click away. Writes
 `summary.json`, `misses.md` and `by-label.md` (scores per section, request type and small-talk
 response, without the questions' texts) under --out, prints the per-kind scores, and exits 1
 when a score is below its --min-* floor (the gate in `make test`). When the folder holds an
@@ -27,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -123,15 +126,44 @@ async def judge_reply(
     return judge(case, observed_from(messages, tracker), outline)
 
 
+async def right_answer_offered(
+    agent: Any, judgement: Judgement, sender: str, outline: Mapping[str, frozenset[str]]
+) -> bool:
+    """Whether an unsure reply to a covered question offers the right answer one click away:
+    each topic button (its payload is the topic's question; request and Help Desk buttons send
+    an intent, `/...`) is pressed in a conversation of its own, and its reply judged."""
+    if judgement.case.kind != "covered" or judgement.verdict is not Verdict.UNSURE:
+        return False
+    for index, payload in enumerate(judgement.observed.button_payloads):
+        if payload.startswith("/"):
+            continue
+        pressed = replace(judgement.case, text=payload)
+        if (await judge_reply(agent, pressed, f"{sender}-button-{index}", outline)).verdict is (
+            Verdict.RIGHT
+        ):
+            return True
+    return False
+
+
 def policy_outline() -> dict[str, frozenset[str]]:
     """Which headings of the policy each one is nested in, for judging citations."""
     return enclosing_headings(DEFAULT_POLICY.read_text(encoding="utf-8"))
 
 
-async def run_cases(model: Path, cases: Sequence[Case], action_url: str) -> list[Judgement]:
+async def run_cases(
+    model: Path, cases: Sequence[Case], action_url: str
+) -> tuple[list[Judgement], set[str]]:
+    """Every case's judgement, and the ids of the unsure covered ones whose buttons offer the
+    right answer."""
     agent = load_agent(model, action_url)
     outline = policy_outline()
-    return [await judge_reply(agent, case, f"heldout-{case.id}", outline) for case in cases]
+    judgements, one_click = [], set()
+    for case in cases:
+        judgement = await judge_reply(agent, case, f"heldout-{case.id}", outline)
+        judgements.append(judgement)
+        if await right_answer_offered(agent, judgement, f"heldout-{case.id}", outline):
+            one_click.add(case.id)
+    return judgements, one_click
 
 
 def misses_markdown(judgements: Sequence[Judgement]) -> str:
@@ -180,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases = load_cases(args.cases)
     started = time.perf_counter()
     with action_server(args.out / "actions.log") as action_url:
-        judgements = asyncio.run(run_cases(args.model, cases, action_url))
+        judgements, one_click = asyncio.run(run_cases(args.model, cases, action_url))
     scores = score_by_kind(judgements)
     previous = previous_verdicts(args.out / "summary.json", args.cases)
     summary = {
@@ -190,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             kind: {**vars(score), "score": round(score.score, 4)} for kind, score in scores.items()
         },
         "verdicts": verdicts_by_case(judgements),
+        "unsure_with_the_right_answer_offered": sorted(one_click),
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (args.out / "misses.md").write_text(misses_markdown(judgements), encoding="utf-8")
@@ -204,6 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{kind:<12} {score.score:>6.3f} {score.right:>6} {score.unsure:>7} {score.wrong:>6} "
             f"{floor:>6.2f}{'  BELOW THE FLOOR' if below else ''}"
         )
+    covered = scores["covered"]
+    print(
+        f"covered, unsure but with the right answer one button away: {len(one_click)} "
+        f"of {covered.unsure}"
+    )
     print(f"misses: {args.out / 'misses.md'}")
     if previous is not None:
         changes = changes_since(previous, judgements)
