@@ -61,6 +61,7 @@ GRID = {
     ],
     "answer_min_margin": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4],
     "request_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+    "smalltalk_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8],
 }
 
 
@@ -124,8 +125,8 @@ class DevParsed:
     unsure: str  # the verdict with the gate shut (every answer and request made unsure)
 
 
-OPEN = Thresholds(0.0, 0.0, 0.0)
-SHUT = Thresholds(1.0, 1.0, 1.0)
+OPEN = Thresholds(0.0, 0.0, 0.0, 0.0)
+SHUT = Thresholds(1.0, 1.0, 1.0, 1.0)
 VERDICT_COST = {Verdict.RIGHT.value: 0.0, Verdict.UNSURE.value: 1.0}
 
 

@@ -2,12 +2,20 @@
 
 The answer selector always picks some FAQ topic, and the intent classifier always picks some
 intent. A privacy assistant that states the wrong thing about someone's rights is worse than
-one that says it is unsure, so after both have run this component checks three things:
+one that says it is unsure, so after both have run this component checks four things:
 
 - the chance of the chosen answer (P(faq) x P(topic | faq)) is at least `answer_min_confidence`;
 - the chosen topic leads the next one by at least `answer_min_margin`;
 - a request (request_*, check_request_status) leads the FAQ reading of the same message by at
-  least `request_min_margin`: "how do you handle complaints?" must not open a complaint.
+  least `request_min_margin`: "how do you handle complaints?" must not open a complaint;
+- small talk or out of scope (greet, bot_challenge, out_of_scope, ...) leads the FAQ reading by
+  at least `smalltalk_min_margin`: "are you going to spam me with ads now" must not get "Sorry,
+  I can't help with that" when the FAQ reading is nearly as likely.
+
+And one thing about the words: a request about the customer's data asked as a question of whether
+they can ("can I ask you to erase my data?", "is it possible to get a copy?") is as likely to ask
+how it works as to ask CASIO to act, whatever the classifier's confidence, so the bot asks which
+they mean (`asks_whether_possible`). "Can you delete my data" is a polite request and acts.
 
 When one fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
 `unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
@@ -17,6 +25,7 @@ the closest topics, and the request, as buttons. The thresholds are chosen on th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -34,6 +43,31 @@ UNSURE_REASON = "unsure_reason"
 ANSWER_MIN_CONFIDENCE = "answer_min_confidence"
 ANSWER_MIN_MARGIN = "answer_min_margin"
 REQUEST_MIN_MARGIN = "request_min_margin"
+SMALLTALK_MIN_MARGIN = "smalltalk_min_margin"
+THRESHOLD_KEYS = (
+    ANSWER_MIN_CONFIDENCE,
+    ANSWER_MIN_MARGIN,
+    REQUEST_MIN_MARGIN,
+    SMALLTALK_MIN_MARGIN,
+)
+
+
+# Requests that asking "can I ...?" about is asking to do: talking to a person, asking the Help
+# Desk something, looking up a request. The others act on the customer's data.
+ASKING_IS_DOING = frozenset({"request_human", "request_inquiry", STATUS_INTENT})
+_OPENERS = r"^\W*(?:(?:hi|hello|hey|ok|okay|so|um|and|but|plz|please|quick question)\W+)*"
+_WHETHER_POSSIBLE = re.compile(
+    _OPENERS + r"(?:(?:can|could|may|might)\s+(?:i|my|we|our|one)\b"
+    r"|(?:am i|are we) able\b|(?:is|would) it (?:be )?possible\b"
+    r"|do i have (?:a|the) right\b|is there a way\b|am i allowed\b)",
+    re.IGNORECASE,
+)
+
+
+def asks_whether_possible(text: str) -> bool:
+    """The message asks whether the customer can do something ("can I ...?", "is it possible
+    to ...?"), not for it to be done."""
+    return bool(_WHETHER_POSSIBLE.match(text))
 
 
 @dataclass(frozen=True)
@@ -41,11 +75,12 @@ class Thresholds:
     answer_min_confidence: float = 0.0
     answer_min_margin: float = 0.0
     request_min_margin: float = 0.0
+    smalltalk_min_margin: float = 0.0
 
     @staticmethod
     def from_config(config: Mapping[str, Any]) -> Thresholds:
         values = {}
-        for key in (ANSWER_MIN_CONFIDENCE, ANSWER_MIN_MARGIN, REQUEST_MIN_MARGIN):
+        for key in THRESHOLD_KEYS:
             value = config.get(key, 0.0)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"'{key}' must be a number from 0 to 1, got {value!r}.")
@@ -77,12 +112,15 @@ def unsure_reason(
             return "answer_confidence"
         if best - second < thresholds.answer_min_margin:
             return "answer_margin"
-    elif is_request(top_name):
+    elif top_name != FAQ_INTENT:
         faq = next(
             (float(r.get("confidence") or 0) for r in ranked if r.get("name") == FAQ_INTENT), 0
         )
-        if top_confidence - faq < thresholds.request_min_margin:
-            return "request_or_question"
+        if is_request(top_name):
+            if top_confidence - faq < thresholds.request_min_margin:
+                return "request_or_question"
+        elif top_confidence - faq < thresholds.smalltalk_min_margin:
+            return "smalltalk_or_question"
     return None
 
 
@@ -92,7 +130,7 @@ class AnswerConfidenceGate(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {ANSWER_MIN_CONFIDENCE: 0.0, ANSWER_MIN_MARGIN: 0.0, REQUEST_MIN_MARGIN: 0.0}
+        return {key: 0.0 for key in THRESHOLD_KEYS}
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self._thresholds = Thresholds.from_config({**self.get_default_config(), **config})
@@ -120,6 +158,14 @@ class AnswerConfidenceGate(GraphComponent):
             reason = unsure_reason(
                 message.get("intent_ranking") or [], selector.get("ranking") or [], self._thresholds
             )
+            name = str(intent.get("name") or "")
+            if (
+                reason is None
+                and is_request(name)
+                and name not in ASKING_IS_DOING
+                and asks_whether_possible(str(message.get("text") or ""))
+            ):
+                reason = "request_or_question"
             if reason is None:
                 continue
             fallback = {

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "models" / "policy-assistant.tar.gz"
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 LONG_TEXT = ("privacy " * 1250)[:10_000]
 BAD_INPUTS = {
@@ -152,9 +153,32 @@ async def test_a_policy_question_is_answered_with_its_source(agent: Any) -> None
     )
 
 
+FIRST_FORM_QUESTION = "What is your full name?"
+REQUEST_OR_QUESTION = DOMAIN["responses"]["utter_request_or_question"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    "text", ["could i ask casio to erase all my data", "can I request you erase my data"]
+)
+async def test_asking_whether_one_can_have_data_erased_asks_which_is_meant(
+    agent: Any, text: str
+) -> None:
+    replies = await replies_to(agent, text)
+    texts = [reply.get("text") or "" for reply in replies]
+    assert REQUEST_OR_QUESTION in texts and FIRST_FORM_QUESTION not in texts, texts
+    buttons = [button["payload"] for reply in replies for button in reply.get("buttons") or []]
+    assert "/request_erasure" in buttons, buttons
+
+
+async def test_asking_for_data_to_be_erased_starts_the_form(agent: Any) -> None:
+    texts = [
+        reply.get("text") or "" for reply in await replies_to(agent, "please wipe all my data")
+    ]
+    assert any(FIRST_FORM_QUESTION in t for t in texts), texts
+
+
 # --- through the real channel: bounded input at the door (issue 16) ---------------------------
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TOO_LONG_REPLY = DOMAIN["responses"]["utter_message_too_long"][0]["text"]
 TOO_LONG_IN_FORM_REPLY = DOMAIN["responses"]["utter_message_too_long_in_form"][0]["text"]
 HUGE = 100_000

@@ -7,9 +7,19 @@ from typing import Any
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.answer_confidence_gate import AnswerConfidenceGate, Thresholds, unsure_reason
+from bot.nlu.answer_confidence_gate import (
+    AnswerConfidenceGate,
+    Thresholds,
+    asks_whether_possible,
+    unsure_reason,
+)
 
-GATE = Thresholds(answer_min_confidence=0.5, answer_min_margin=0.2, request_min_margin=0.3)
+GATE = Thresholds(
+    answer_min_confidence=0.5,
+    answer_min_margin=0.2,
+    request_min_margin=0.3,
+    smalltalk_min_margin=0.3,
+)
 
 
 def intents(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
@@ -29,7 +39,15 @@ def answers(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
         (intents(("request_erasure", 0.9), ("faq", 0.05)), [], None),
         (intents(("request_complaint", 0.5), ("faq", 0.4)), [], "request_or_question"),
         (intents(("check_request_status", 0.55), ("faq", 0.4)), [], "request_or_question"),
-        (intents(("greet", 0.5), ("faq", 0.45)), answers(("cookies", 0.2)), None),
+        (
+            intents(("greet", 0.5), ("faq", 0.45)),
+            answers(("cookies", 0.2)),
+            "smalltalk_or_question",
+        ),
+        (intents(("out_of_scope", 0.44), ("faq", 0.38)), [], "smalltalk_or_question"),
+        (intents(("bot_challenge", 0.6), ("faq", 0.35)), [], "smalltalk_or_question"),
+        (intents(("out_of_scope", 0.98), ("faq", 0.01)), answers(("cookies", 0.6)), None),
+        (intents(("greet", 0.99)), [], None),
         (intents(("nlu_fallback", 0.3), ("faq", 0.95)), answers(("cookies", 0.9)), None),
         ([], [], None),
     ],
@@ -76,7 +94,81 @@ def test_a_clear_answer_passes_unchanged() -> None:
     assert message.get("unsure_reason") is None
 
 
-@pytest.mark.parametrize("bad", [{"answer_min_margin": 1.5}, {"request_min_margin": "high"}])
+def test_an_out_of_scope_reading_barely_ahead_of_a_question_becomes_unsure() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("out_of_scope", 0.44), ("faq", 0.38), ("greet", 0.1))
+    [message] = gate.process([parsed(ranking, answers(("marketing", 0.48), ("selling", 0.3)))])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("unsure_reason") == "smalltalk_or_question"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"answer_min_margin": 1.5}, {"request_min_margin": "high"}, {"smalltalk_min_margin": -0.1}],
+)
 def test_bad_thresholds_are_refused_with_the_key_named(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         AnswerConfidenceGate.validate_config(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I ask you to erase my data completely? like all of it?",
+        "plz can my data be corected if its wrong",
+        "hi, is it possible to get a copy of what you hold on me?",
+        "am i able to have my address removed",
+        "Do I have the right to stop you using my data?",
+    ],
+)
+def test_asking_whether_one_can_is_a_question(text: str) -> None:
+    assert asks_whether_possible(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you delete my data",
+        "Could you kindly send me a list of my personal details?",
+        "I can't find my data anywhere, delete it",
+        "delete my data, can i?",
+        "candidly, just erase it",
+    ],
+)
+def test_a_polite_or_plain_request_is_not_asking_whether_one_can(text: str) -> None:
+    assert not asks_whether_possible(text)
+
+
+def with_text(text: str, intent_ranking: list[dict[str, Any]]) -> Message:
+    message = parsed(intent_ranking, answers(("individual_rights", 0.6)))
+    message.set("text", text)
+    return message
+
+
+def test_a_confident_request_asked_as_can_i_asks_which_the_customer_means() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_erasure", 0.98), ("faq", 0.01))
+    [message] = gate.process([with_text("can I ask you to erase my data completely?", ranking)])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("unsure_reason") == "request_or_question"
+
+
+def test_a_confident_request_said_plainly_starts() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_erasure", 0.98), ("faq", 0.01))
+    [message] = gate.process([with_text("please erase my data completely", ranking)])
+    assert message.get("intent")["name"] == "request_erasure"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can i talk to a real person", "request_human"),
+        ("can I check where my request is", "check_request_status"),
+        ("can i ask the help desk something", "request_inquiry"),
+    ],
+)
+def test_asking_whether_one_can_talk_ask_or_check_is_doing_it(text: str, intent: str) -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    [message] = gate.process([with_text(text, intents((intent, 0.97), ("faq", 0.02)))])
+    assert message.get("intent")["name"] == intent
