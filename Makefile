@@ -48,8 +48,12 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # gates raised to 0.80 and 0.93, one case below each.
 # 2026-11-27 (session 8) answers in the policy's own words: covered 0.839 (135 right, 5 wrong);
 # covered gate raised to 0.83, one case below.
+# 2026-11-28 (session 9) "can I ...?" and small talk barely ahead of a question become unsure, a
+# not-covered topic for security details (encryption, testing, staff access): covered 0.839
+# (135 right, 3 wrong), not covered 0.962 (75), requests 0.829 (34); not-covered gate raised to
+# 0.94, one case below (the request gate, 0.80, already is).
 E2E_MIN_COVERED     ?= 0.83
-E2E_MIN_NOT_COVERED ?= 0.93
+E2E_MIN_NOT_COVERED ?= 0.94
 E2E_MIN_REQUEST     ?= 0.80
 E2E_MIN_SMALLTALK   ?= 0.97
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \

@@ -87,3 +87,21 @@ def test_an_invented_quote_is_caught_but_a_named_absence_is_not() -> None:
     assert quotes_the_policy_lacks('CASIO says "we never share data".') == ["we never share data"]
     absent = 'The policy doesn\'t mention "Do Not Track". What it does say is that "cookies" exist.'
     assert quotes_the_policy_lacks(absent) == []
+
+
+NOT_COVERED = sorted(topic for topic in ANSWERS if topic.startswith("not_covered_"))
+
+
+def test_there_are_not_covered_topics_to_check() -> None:
+    assert len(NOT_COVERED) >= 20
+
+
+@pytest.mark.parametrize("topic", NOT_COVERED)
+def test_a_not_covered_answer_says_so_cites_the_nearest_section_and_offers_the_help_desk(
+    topic: str,
+) -> None:
+    variant = RESPONSES[f"utter_faq/{topic}"][0]
+    assert variant["text"].startswith("The policy doesn't"), variant["text"][:60]
+    assert "Source: [" in variant["text"]
+    payloads = [button["payload"] for button in variant.get("buttons") or []]
+    assert "/request_inquiry" in payloads or "/request_complaint" in payloads, payloads
