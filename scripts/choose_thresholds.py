@@ -121,8 +121,9 @@ class DevParsed:
     kind: str
     intent_ranking: list[dict[str, Any]]
     answer_ranking: list[dict[str, Any]]
+    # The gate's rule on words ("can I ...?" asks which is meant) holds in both: it is no threshold.
     answered: str  # the verdict with the gate open (all thresholds 0)
-    unsure: str  # the verdict with the gate shut (every answer and request made unsure)
+    unsure: str  # the verdict with the gate shut (every answer, request and small talk unsure)
 
 
 OPEN = Thresholds(0.0, 0.0, 0.0, 0.0)

@@ -52,6 +52,11 @@ THRESHOLD_KEYS = (
 )
 
 
+# Small talk and out of scope: a reading that replies without answering or acting. The form's
+# own intents (inform, affirm, deny, stop, ...) are not among them: a name or the details of a
+# request may well look like a question, and the form decides what to do with them.
+SMALLTALK_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"})
+
 # Requests that asking "can I ...?" about is asking to do: talking to a person, asking the Help
 # Desk something, looking up a request. The others act on the customer's data.
 ASKING_IS_DOING = frozenset({"request_human", "request_inquiry", STATUS_INTENT})
@@ -119,7 +124,9 @@ def unsure_reason(
         if is_request(top_name):
             if top_confidence - faq < thresholds.request_min_margin:
                 return "request_or_question"
-        elif top_confidence - faq < thresholds.smalltalk_min_margin:
+        elif (
+            top_name in SMALLTALK_INTENTS and top_confidence - faq < thresholds.smalltalk_min_margin
+        ):
             return "smalltalk_or_question"
     return None
 

@@ -48,6 +48,8 @@ def answers(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
         (intents(("bot_challenge", 0.6), ("faq", 0.35)), [], "smalltalk_or_question"),
         (intents(("out_of_scope", 0.98), ("faq", 0.01)), answers(("cookies", 0.6)), None),
         (intents(("greet", 0.99)), [], None),
+        (intents(("inform", 0.5), ("faq", 0.45)), [], None),
+        (intents(("affirm", 0.4), ("faq", 0.35)), [], None),
         (intents(("nlu_fallback", 0.3), ("faq", 0.95)), answers(("cookies", 0.9)), None),
         ([], [], None),
     ],
