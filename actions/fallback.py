@@ -24,6 +24,7 @@ RETRIEVAL_INTENT = "faq"
 # Set by bot.nlu.answer_confidence_gate (not imported: the action server does not load Rasa NLU).
 UNSURE_REASON = "unsure_reason"
 REQUEST_OR_QUESTION = "request_or_question"
+WHETHER_POSSIBLE = "whether_possible"  # "can I ...?" about a request: asked as a question
 MAX_SUGGESTIONS = 3
 REQUEST_CHOICES = "utter_request_choices"
 HELP_DESK_INTENT = "request_inquiry"
@@ -120,7 +121,7 @@ def offer_for(latest_message: Mapping[str, Any], domain: Mapping[str, Any]) -> O
     if not chosen:
         response = "utter_ask_rephrase"
         chosen.extend(faqs[topic] for topic in DEFAULT_TOPICS if topic in faqs)
-    elif request and latest_message.get(UNSURE_REASON) == REQUEST_OR_QUESTION:
+    elif request and latest_message.get(UNSURE_REASON) in (REQUEST_OR_QUESTION, WHETHER_POSSIBLE):
         response = "utter_request_or_question"
     else:
         response = "utter_unsure_topics"

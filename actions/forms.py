@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.fallback import UNSURE_REASON, WHETHER_POSSIBLE
 from actions.slots import (
     NO_SERVICE,
     REQUEST_TYPE_DESCRIPTIONS,
@@ -45,6 +46,9 @@ def request_type_for_intent(domain: DomainDict, intent: str | None) -> str | Non
         if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
             return str(mapping.get("value"))
     return None
+
+
+NLU_FALLBACK = "nlu_fallback"
 
 
 def _latest_intent(tracker: Tracker) -> str | None:
@@ -255,6 +259,21 @@ class ActionAskConfirmation(Action):
         return []
 
 
+def switch_request_type(
+    dispatcher: CollectingDispatcher, tracker: Tracker, wanted: str | None
+) -> list[EventType]:
+    """Changes the open request's type to `wanted`, saying so, or says it stays what it is."""
+    current = tracker.get_slot("request_type")
+    if wanted is None or wanted == current:
+        label = request_type_label(current or "inquiry")
+        dispatcher.utter_message(response="utter_request_type_unchanged", label=label)
+        return []
+    dispatcher.utter_message(
+        response="utter_request_type_switched", label=request_type_label(wanted)
+    )
+    return [SlotSet("request_type", wanted)]
+
+
 class ActionSwitchRequestType(Action):
     """Inside the request form, "actually I want to correct my address" changes the type."""
 
@@ -264,13 +283,37 @@ class ActionSwitchRequestType(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        wanted = request_type_for_intent(domain, _latest_intent(tracker))
-        current = tracker.get_slot("request_type")
-        if wanted is None or wanted == current:
-            label = request_type_label(current or "inquiry")
-            dispatcher.utter_message(response="utter_request_type_unchanged", label=label)
-            return []
-        dispatcher.utter_message(
-            response="utter_request_type_switched", label=request_type_label(wanted)
+        return switch_request_type(
+            dispatcher, tracker, request_type_for_intent(domain, _latest_intent(tracker))
         )
-        return [SlotSet("request_type", wanted)]
+
+
+def _request_asked_whether_possible(tracker: Tracker) -> str | None:
+    """The request intent NLU read under "can I ...?" (made unsure by the NLU gate), if any."""
+    latest = tracker.latest_message or {}
+    if latest.get(UNSURE_REASON) != WHETHER_POSSIBLE:
+        return None
+    for candidate in latest.get("intent_ranking") or []:
+        name = candidate.get("name")
+        if name and name != NLU_FALLBACK:
+            return str(name)
+    return None
+
+
+class ActionUnsureInForm(Action):
+    """Inside the request form, an answer NLU was unsure of. "Can I make it a deletion request
+    instead?" changes the type as "make it a deletion request" does; anything else is "Sorry, I
+    didn't get that", and the form asks its question again."""
+
+    def name(self) -> str:
+        return "action_unsure_in_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = _request_asked_whether_possible(tracker)
+        wanted = request_type_for_intent(domain, intent) if intent else None
+        if wanted is None:
+            dispatcher.utter_message(response="utter_not_understood_in_form")
+            return []
+        return switch_request_type(dispatcher, tracker, wanted)

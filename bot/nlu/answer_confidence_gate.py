@@ -40,6 +40,10 @@ FAQ_INTENT = "faq"
 STATUS_INTENT = "check_request_status"
 REQUEST_PREFIX = "request_"
 UNSURE_REASON = "unsure_reason"
+# The reason when a request is asked as whether the customer can: the same offer as
+# "request_or_question" outside a form; inside one, the customer is already asking for something,
+# and a request asked that way changes its type (actions/forms.py).
+WHETHER_POSSIBLE = "whether_possible"
 ANSWER_MIN_CONFIDENCE = "answer_min_confidence"
 ANSWER_MIN_MARGIN = "answer_min_margin"
 REQUEST_MIN_MARGIN = "request_min_margin"
@@ -172,7 +176,7 @@ class AnswerConfidenceGate(GraphComponent):
                 and name not in ASKING_IS_DOING
                 and asks_whether_possible(str(message.get("text") or ""))
             ):
-                reason = "request_or_question"
+                reason = WHETHER_POSSIBLE
             if reason is None:
                 continue
             fallback = {

@@ -243,8 +243,9 @@ def test_button_titles_are_short_and_payloads_are_questions_or_intents() -> None
         assert suggestion.payload.endswith("?") or suggestion.payload.startswith("/")
 
 
+@pytest.mark.parametrize("reason", ["request_or_question", "whether_possible"])
 async def test_a_request_that_may_be_a_question_asks_which_one_is_meant(
-    domain: dict[str, Any],
+    domain: dict[str, Any], reason: str
 ) -> None:
     latest = message(ranking(("queries_complaints", 0.6), ("individual_rights", 0.2)))
     latest["intent_ranking"] = [
@@ -252,7 +253,7 @@ async def test_a_request_that_may_be_a_question_asks_which_one_is_meant(
         {"name": "request_complaint", "confidence": 0.5},
         {"name": "faq", "confidence": 0.45},
     ]
-    latest["unsure_reason"] = "request_or_question"
+    latest["unsure_reason"] = reason
     [reply] = await run_action(latest, domain)
     assert reply["text"] == response_text("utter_request_or_question")
     payloads = [button["payload"] for button in reply["buttons"]]
@@ -274,3 +275,4 @@ def test_the_reason_key_matches_the_nlu_gate() -> None:
         )
         == fallback.REQUEST_OR_QUESTION
     )
+    assert fallback.WHETHER_POSSIBLE == answer_confidence_gate.WHETHER_POSSIBLE

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.forms import (
     ActionAskConfirmation,
     ActionSwitchRequestType,
+    ActionUnsureInForm,
     ValidatePrivacyRequestForm,
     ValidateRequestStatusForm,
     request_type_for_intent,
@@ -393,6 +394,56 @@ async def test_the_same_request_type_inside_the_form_changes_nothing(
 
     assert await ActionSwitchRequestType().run(dispatcher, tracker, domain) == []
     assert "erasure request" in rendered_texts(dispatcher.messages)[0]
+
+
+def unsure_in_form(reason: str, ranking: list[tuple[str, float]]) -> Tracker:
+    tracker = form_tracker(
+        "privacy_request_form",
+        "email",
+        {},
+        slots={"request_type": "correction"},
+        intent="nlu_fallback",
+        text="can I make it a deletion request instead?",
+    )
+    tracker.latest_message["unsure_reason"] = reason
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": ranking[0][1]},
+        *({"name": name, "confidence": confidence} for name, confidence in ranking),
+    ]
+    return tracker
+
+
+async def test_a_request_asked_as_can_i_inside_the_form_changes_the_type(
+    domain: dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = unsure_in_form("whether_possible", [("request_erasure", 0.9), ("faq", 0.08)])
+
+    events = await ActionUnsureInForm().run(dispatcher, tracker, domain)
+
+    assert events == [SlotSet("request_type", "erasure")]
+    assert rendered_texts(dispatcher.messages) == [
+        response_text("utter_request_type_switched", label="erasure")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reason", "ranking"),
+    [
+        ("request_or_question", [("request_erasure", 0.5), ("faq", 0.4)]),
+        ("answer_confidence", [("faq", 0.6), ("request_erasure", 0.3)]),
+        ("whether_possible", [("faq", 0.9)]),
+    ],
+)
+async def test_anything_else_unsure_inside_the_form_is_not_understood(
+    domain: dict[str, Any], reason: str, ranking: list[tuple[str, float]]
+) -> None:
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionUnsureInForm().run(dispatcher, unsure_in_form(reason, ranking), domain)
+
+    assert events == []
+    assert rendered_texts(dispatcher.messages) == [response_text("utter_not_understood_in_form")]
 
 
 def test_request_types_come_from_the_domain_slot_mappings(domain: dict[str, Any]) -> None:

@@ -152,7 +152,7 @@ def test_a_confident_request_asked_as_can_i_asks_which_the_customer_means() -> N
     ranking = intents(("request_erasure", 0.98), ("faq", 0.01))
     [message] = gate.process([with_text("can I ask you to erase my data completely?", ranking)])
     assert message.get("intent")["name"] == "nlu_fallback"
-    assert message.get("unsure_reason") == "request_or_question"
+    assert message.get("unsure_reason") == "whether_possible"
 
 
 def test_a_confident_request_said_plainly_starts() -> None:
