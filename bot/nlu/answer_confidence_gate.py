@@ -114,24 +114,30 @@ def unsure_reason(
         return None
     top_name = str(ranked[0].get("name"))
     top_confidence = float(ranked[0].get("confidence") or 0.0)
-    if top_name == FAQ_INTENT and answer_ranking:
+    if top_name == FAQ_INTENT:
+        if not answer_ranking:
+            return None
         best = float(answer_ranking[0].get("confidence") or 0.0)
         second = float(answer_ranking[1].get("confidence") or 0.0) if len(answer_ranking) > 1 else 0
         if top_confidence * best < thresholds.answer_min_confidence:
             return "answer_confidence"
         if best - second < thresholds.answer_min_margin:
             return "answer_margin"
-    elif top_name != FAQ_INTENT:
-        faq = next(
-            (float(r.get("confidence") or 0) for r in ranked if r.get("name") == FAQ_INTENT), 0
-        )
-        if is_request(top_name):
-            if top_confidence - faq < thresholds.request_min_margin:
-                return "request_or_question"
-        elif (
-            top_name in SMALLTALK_INTENTS and top_confidence - faq < thresholds.smalltalk_min_margin
-        ):
-            return "smalltalk_or_question"
+        return None
+    faq = next((float(r.get("confidence") or 0) for r in ranked if r.get("name") == FAQ_INTENT), 0)
+    lead = top_confidence - faq
+    if is_request(top_name) and lead < thresholds.request_min_margin:
+        return "request_or_question"
+    if top_name in SMALLTALK_INTENTS and lead < thresholds.smalltalk_min_margin:
+        return "smalltalk_or_question"
+    return None
+
+
+def worded_as_whether_possible(intent: str, text: str) -> str | None:
+    """WHETHER_POSSIBLE when a request about the customer's data is asked as whether they can,
+    whatever its confidence; the words, not a threshold, decide it."""
+    if is_request(intent) and intent not in ASKING_IS_DOING and asks_whether_possible(text):
+        return WHETHER_POSSIBLE
     return None
 
 
@@ -168,15 +174,9 @@ class AnswerConfidenceGate(GraphComponent):
             selector = (message.get("response_selector") or {}).get(FAQ_INTENT) or {}
             reason = unsure_reason(
                 message.get("intent_ranking") or [], selector.get("ranking") or [], self._thresholds
+            ) or worded_as_whether_possible(
+                str(intent.get("name") or ""), str(message.get("text") or "")
             )
-            name = str(intent.get("name") or "")
-            if (
-                reason is None
-                and is_request(name)
-                and name not in ASKING_IS_DOING
-                and asks_whether_possible(str(message.get("text") or ""))
-            ):
-                reason = WHETHER_POSSIBLE
             if reason is None:
                 continue
             fallback = {
