@@ -4,12 +4,13 @@
         [--beat reports/dev-replies/summary.json]
     python -m scripts.choose_thresholds [--folds 3] [--wrong-cost 3] [--out reports/thresholds]
 
-With --dev-cases (the way to choose): every dev question goes through the trained bot twice, as
-scripts/eval_customer.py sends it, once with the gate open (all thresholds 0) and once with it
-shut (all 1), and both replies are judged (bot/evaluation/customer_replies.py); its intent and
-answer rankings are kept. A grid point then gives each question the shut verdict when
-`unsure_reason` fires on its rankings and the open verdict otherwise, counted per kind. Unlike
-the folds, the dev set holds questions the policy does not answer, so answering is not free.
+With --dev-cases (the way to choose): every dev question goes through the trained bot three
+times, as scripts/eval_customer.py sends it, with the gate's decision forced each time: acting on
+the classifier's intent, answering the message's FAQ reading, and unsure. The three replies are
+judged (bot/evaluation/customer_replies.py) and its intent and answer rankings are kept. A grid
+point then gives each question the verdict of what `gate_decision` decides on its rankings and
+words, counted per kind. Unlike the folds, the dev set holds questions the policy does not
+answer, so answering is not free.
 
 Without it: trains the NLU pipeline of config.yml on k-1 folds of data/nlu, parses the held-back
 fold, and keeps each example's intent ranking and answer ranking; the folds hold no question the
@@ -39,7 +40,14 @@ from unittest import mock
 from bot import rasa_training
 from bot.evaluation.customer_replies import KINDS, Case, Verdict, load_cases
 from bot.nlu import answer_confidence_gate
-from bot.nlu.answer_confidence_gate import FAQ_INTENT, Thresholds, is_request, unsure_reason
+from bot.nlu.answer_confidence_gate import (
+    ANSWER_THE_QUESTION,
+    FAQ_INTENT,
+    Thresholds,
+    gate_decision,
+    is_request,
+    unsure_reason,
+)
 
 GRID = {
     "answer_min_confidence": [
@@ -70,11 +78,15 @@ class Parsed:
     true_label: str  # "faq/<topic>" or an intent
     intent_ranking: list[dict[str, Any]]
     answer_ranking: list[dict[str, Any]]
+    text: str = ""
 
 
 def predicted_label(parsed: Parsed, thresholds: Thresholds) -> str | None:
     """The label the bot would act on, or None when the gate makes it unsure."""
-    if unsure_reason(parsed.intent_ranking, parsed.answer_ranking, thresholds):
+    decision = gate_decision(parsed.intent_ranking, parsed.answer_ranking, thresholds, parsed.text)
+    if decision == ANSWER_THE_QUESTION:
+        return str(parsed.answer_ranking[0]["intent_response_key"])
+    if decision:
         return None
     ranked = [r for r in parsed.intent_ranking if r.get("name") != "nlu_fallback"]
     if not ranked:
@@ -115,27 +127,29 @@ def grid_search(parsed: Sequence[Parsed], wrong_cost: float) -> list[dict[str, A
 
 @dataclass(frozen=True)
 class DevParsed:
-    """One dev question: its rankings and the verdicts on the bot's reply, gate open and shut."""
+    """One dev question: its rankings and the verdicts on the bot's reply for each decision the
+    gate can take."""
 
     id: str
     kind: str
-    intent_ranking: list[dict[str, Any]]
+    text: str
+    intent_ranking: list[dict[str, Any]]  # the classifier's, before the gate
     answer_ranking: list[dict[str, Any]]
-    # The gate's rule on words ("can I ...?" asks which is meant) holds in both: it is no threshold.
-    answered: str  # the verdict with the gate open (all thresholds 0)
-    unsure: str  # the verdict with the gate shut (every answer, request and small talk unsure)
+    answered: str  # the verdict when the bot acts on the classifier's intent
+    as_question: str  # the verdict when it answers the message's FAQ reading
+    unsure: str  # the verdict when it says it is unsure
 
 
-OPEN = Thresholds(0.0, 0.0, 0.0, 0.0)
 SHUT = Thresholds(1.0, 1.0, 1.0, 1.0)
 VERDICT_COST = {Verdict.RIGHT.value: 0.0, Verdict.UNSURE.value: 1.0}
 
 
 def dev_verdict(case: DevParsed, thresholds: Thresholds) -> str:
     """The verdict the bot would earn with these thresholds."""
-    if unsure_reason(case.intent_ranking, case.answer_ranking, thresholds):
-        return case.unsure
-    return case.answered
+    decision = gate_decision(case.intent_ranking, case.answer_ranking, thresholds, case.text)
+    if decision is None:
+        return case.answered
+    return case.as_question if decision == ANSWER_THE_QUESTION else case.unsure
 
 
 def dev_cost(
@@ -218,37 +232,49 @@ async def _parse_dev(model: Path, cases: Sequence[Case], action_url: str) -> lis
     agent = load_agent(model, action_url)
     outline = policy_outline()
 
-    async def verdict(case: Case, thresholds: Thresholds, sender: str) -> str:
-        with forced_thresholds(thresholds):
+    async def verdict(case: Case, decision: str, sender: str) -> str:
+        with forced_decision(decision):
             return (await judge_reply(agent, case, sender, outline)).verdict.value
 
     parsed = []
     for case in cases:
-        with forced_thresholds(OPEN):
+        with forced_decision(ACT):
             result = await agent.parse_message(case.text)
         selector = (result.get("response_selector") or {}).get(FAQ_INTENT) or {}
         parsed.append(
             DevParsed(
                 id=case.id,
                 kind=case.kind,
+                text=case.text,
                 intent_ranking=result.get("intent_ranking") or [],
                 answer_ranking=selector.get("ranking") or [],
-                answered=await verdict(case, OPEN, f"dev-open-{case.id}"),
-                unsure=await verdict(case, SHUT, f"dev-shut-{case.id}"),
+                answered=await verdict(case, ACT, f"dev-act-{case.id}"),
+                as_question=await verdict(case, ANSWER_THE_QUESTION, f"dev-faq-{case.id}"),
+                unsure=await verdict(case, UNSURE, f"dev-unsure-{case.id}"),
             )
         )
     return parsed
 
 
-def forced_thresholds(thresholds: Thresholds) -> Any:
-    """Make every loaded AnswerConfidenceGate judge by `thresholds` instead of its config."""
+ACT = "act"
+UNSURE = "unsure"
+
+
+def forced_decision(decision: str) -> Any:
+    """Make every loaded AnswerConfidenceGate take `decision` (ACT, ANSWER_THE_QUESTION or
+    UNSURE, with the reason the shut gate gives, as the fallback action reads it) whatever its
+    config."""
 
     def forced(
-        intent_ranking: Sequence[Any], answer_ranking: Sequence[Any], _configured: Thresholds
+        intent_ranking: Sequence[Any], answer_ranking: Sequence[Any], _: Thresholds, text: str
     ) -> str | None:
-        return unsure_reason(intent_ranking, answer_ranking, thresholds)
+        if decision == ACT:
+            return None
+        if decision == ANSWER_THE_QUESTION:
+            return decision
+        return unsure_reason(intent_ranking, answer_ranking, SHUT) or UNSURE
 
-    return mock.patch.object(answer_confidence_gate, "unsure_reason", forced)
+    return mock.patch.object(answer_confidence_gate, "gate_decision", forced)
 
 
 def dev_report(
@@ -372,7 +398,10 @@ def parse_folds(folds: int, work: Path) -> list[Parsed]:
             selector = (result.get("response_selector") or {}).get(FAQ_INTENT) or {}
             parsed.append(
                 Parsed(
-                    labels[index], result.get("intent_ranking") or [], selector.get("ranking") or []
+                    labels[index],
+                    result.get("intent_ranking") or [],
+                    selector.get("ranking") or [],
+                    examples[index].get("text"),
                 )
             )
     return parsed

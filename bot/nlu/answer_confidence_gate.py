@@ -17,7 +17,13 @@ they can ("can I ask you to erase my data?", "is it possible to get a copy?") is
 how it works as to ask CASIO to act, whatever the classifier's confidence, so the bot asks which
 they mean (`asks_whether_possible`). "Can you delete my data" is a polite request and acts.
 
-When one fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
+When a request is read close to a question (the request margin, or "can I ...?") and the
+question has a clear answer (its topic passes the two answer checks on the answer selector's own
+ranking), the bot answers it instead of asking which is meant: "can I ask you to stop using my
+data?" gets the rights answer, whose buttons open each request. Only when neither reading is
+clear does it ask. `gate_decision` says which.
+
+When a check fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
 `unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
 the closest topics, and the request, as buttons. The thresholds are chosen on the blind dev set
 (scripts/choose_thresholds.py --dev-cases, docs/trainers-guide.md "The unsure path").
@@ -40,10 +46,15 @@ FAQ_INTENT = "faq"
 STATUS_INTENT = "check_request_status"
 REQUEST_PREFIX = "request_"
 UNSURE_REASON = "unsure_reason"
+REQUEST_OR_QUESTION = "request_or_question"
 # The reason when a request is asked as whether the customer can: the same offer as
 # "request_or_question" outside a form; inside one, the customer is already asking for something,
 # and a request asked that way changes its type (actions/forms.py).
 WHETHER_POSSIBLE = "whether_possible"
+# The request readings that are asked about only when the question reading has no clear answer.
+ASK_WHICH = frozenset({REQUEST_OR_QUESTION, WHETHER_POSSIBLE})
+# Not a reason to be unsure: the gate's decision to answer the FAQ reading instead of a request.
+ANSWER_THE_QUESTION = "answer_the_question"
 ANSWER_MIN_CONFIDENCE = "answer_min_confidence"
 ANSWER_MIN_MARGIN = "answer_min_margin"
 REQUEST_MIN_MARGIN = "request_min_margin"
@@ -127,7 +138,7 @@ def unsure_reason(
     faq = next((float(r.get("confidence") or 0) for r in ranked if r.get("name") == FAQ_INTENT), 0)
     lead = top_confidence - faq
     if is_request(top_name) and lead < thresholds.request_min_margin:
-        return "request_or_question"
+        return REQUEST_OR_QUESTION
     if top_name in SMALLTALK_INTENTS and lead < thresholds.smalltalk_min_margin:
         return "smalltalk_or_question"
     return None
@@ -139,6 +150,41 @@ def worded_as_whether_possible(intent: str, text: str) -> str | None:
     if is_request(intent) and intent not in ASKING_IS_DOING and asks_whether_possible(text):
         return WHETHER_POSSIBLE
     return None
+
+
+def faq_reading_is_clear(
+    answer_ranking: Sequence[Mapping[str, Any]], thresholds: Thresholds
+) -> bool:
+    """The answer selector's first topic passes the answer checks on its own ranking."""
+    if not answer_ranking:
+        return False
+    best = float(answer_ranking[0].get("confidence") or 0.0)
+    second = float(answer_ranking[1].get("confidence") or 0.0) if len(answer_ranking) > 1 else 0
+    return (
+        best >= thresholds.answer_min_confidence and best - second >= thresholds.answer_min_margin
+    )
+
+
+def gate_decision(
+    intent_ranking: Sequence[Mapping[str, Any]],
+    answer_ranking: Sequence[Mapping[str, Any]],
+    thresholds: Thresholds,
+    text: str,
+) -> str | None:
+    """None to act on the classifier's intent, ANSWER_THE_QUESTION to answer the FAQ reading of
+    a request instead, or the reason the bot should say it is unsure."""
+    ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    intent = str(ranked[0].get("name")) if ranked else ""
+    reason = unsure_reason(intent_ranking, answer_ranking, thresholds) or (
+        worded_as_whether_possible(intent, text)
+    )
+    if reason in ASK_WHICH and faq_reading_is_clear(answer_ranking, thresholds):
+        return ANSWER_THE_QUESTION
+    return reason
+
+
+def _ranked_first(ranking: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return sorted(ranking, key=lambda candidate: candidate.get("name") != name)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -172,18 +218,27 @@ class AnswerConfidenceGate(GraphComponent):
             if intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME:
                 continue
             selector = (message.get("response_selector") or {}).get(FAQ_INTENT) or {}
-            reason = unsure_reason(
-                message.get("intent_ranking") or [], selector.get("ranking") or [], self._thresholds
-            ) or worded_as_whether_possible(
-                str(intent.get("name") or ""), str(message.get("text") or "")
+            ranking = message.get("intent_ranking") or []
+            decision = gate_decision(
+                ranking,
+                selector.get("ranking") or [],
+                self._thresholds,
+                str(message.get("text") or ""),
             )
-            if reason is None:
+            if decision is None:
+                continue
+            if decision == ANSWER_THE_QUESTION:
+                faq = next((r for r in ranking if r.get("name") == FAQ_INTENT), None)
+                answer = faq or {"name": FAQ_INTENT, "confidence": 0.0}
+                message.set("intent", answer, add_to_output=True)
+                faq_first = _ranked_first(ranking, FAQ_INTENT)
+                message.set("intent_ranking", faq_first, add_to_output=True)
                 continue
             fallback = {
                 "name": DEFAULT_NLU_FALLBACK_INTENT_NAME,
                 "confidence": intent.get("confidence"),
             }
             message.set("intent", fallback, add_to_output=True)
-            message.set("intent_ranking", [fallback, *(message.get("intent_ranking") or [])])
-            message.set(UNSURE_REASON, reason, add_to_output=True)
+            message.set("intent_ranking", [fallback, *ranking])
+            message.set(UNSURE_REASON, decision, add_to_output=True)
         return messages

@@ -155,19 +155,30 @@ async def test_a_policy_question_is_answered_with_its_source(agent: Any) -> None
 
 FIRST_FORM_QUESTION = "What is your full name?"
 REQUEST_OR_QUESTION = DOMAIN["responses"]["utter_request_or_question"][0]["text"]
+RIGHTS_SOURCE = "Source: [Personal Information Protection Policy](/#protection-policy)"
+
+
+def payloads_of(replies: list[dict[str, Any]]) -> list[str]:
+    return [button["payload"] for reply in replies for button in reply.get("buttons") or []]
 
 
 @pytest.mark.parametrize(
     "text", ["could i ask casio to erase all my data", "can I request you erase my data"]
 )
-async def test_asking_whether_one_can_have_data_erased_asks_which_is_meant(
+async def test_asking_whether_one_can_have_data_erased_gets_the_rights_answer_and_its_button(
     agent: Any, text: str
 ) -> None:
     replies = await replies_to(agent, text)
     texts = [reply.get("text") or "" for reply in replies]
+    assert any(RIGHTS_SOURCE in t for t in texts) and FIRST_FORM_QUESTION not in texts, texts
+    assert "/request_erasure" in payloads_of(replies), replies
+
+
+async def test_asking_whether_one_can_with_no_clear_answer_asks_which_is_meant(agent: Any) -> None:
+    replies = await replies_to(agent, "can I make you forget me")
+    texts = [reply.get("text") or "" for reply in replies]
     assert REQUEST_OR_QUESTION in texts and FIRST_FORM_QUESTION not in texts, texts
-    buttons = [button["payload"] for reply in replies for button in reply.get("buttons") or []]
-    assert "/request_erasure" in buttons, buttons
+    assert "/request_erasure" in payloads_of(replies), replies
 
 
 async def test_asking_for_data_to_be_erased_starts_the_form(agent: Any) -> None:

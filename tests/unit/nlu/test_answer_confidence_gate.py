@@ -141,8 +141,16 @@ def test_a_polite_or_plain_request_is_not_asking_whether_one_can(text: str) -> N
     assert not asks_whether_possible(text)
 
 
-def with_text(text: str, intent_ranking: list[dict[str, Any]]) -> Message:
-    message = parsed(intent_ranking, answers(("individual_rights", 0.6)))
+UNCLEAR_ANSWER = answers(("individual_rights", 0.45), ("account_deletion", 0.4))
+CLEAR_ANSWER = answers(("individual_rights", 0.9), ("account_deletion", 0.05))
+
+
+def with_text(
+    text: str,
+    intent_ranking: list[dict[str, Any]],
+    answer_ranking: list[dict[str, Any]] = UNCLEAR_ANSWER,
+) -> Message:
+    message = parsed(intent_ranking, answer_ranking)
     message.set("text", text)
     return message
 
@@ -153,6 +161,41 @@ def test_a_confident_request_asked_as_can_i_asks_which_the_customer_means() -> N
     [message] = gate.process([with_text("can I ask you to erase my data completely?", ranking)])
     assert message.get("intent")["name"] == "nlu_fallback"
     assert message.get("unsure_reason") == "whether_possible"
+
+
+def test_can_i_with_a_clear_answer_gets_the_answer_whose_buttons_open_the_request() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_erasure", 0.98), ("faq", 0.01))
+    text = "can I ask you to erase my data completely?"
+    [message] = gate.process([with_text(text, ranking, CLEAR_ANSWER)])
+    assert message.get("intent") == {"name": "faq", "confidence": 0.01}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["faq", "request_erasure"]
+    assert message.get("unsure_reason") is None
+    assert message.get("response_selector")["faq"]["ranking"] == CLEAR_ANSWER
+
+
+def test_a_request_barely_ahead_of_a_clearly_answered_question_gets_the_answer() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_disclosure", 0.58), ("faq", 0.42))
+    [message] = gate.process([with_text("could I get a copy of my data", ranking, CLEAR_ANSWER)])
+    assert message.get("intent")["name"] == "faq"
+    [unclear] = gate.process([with_text("could I get a copy of my data", ranking)])
+    assert unclear.get("intent")["name"] == "nlu_fallback"
+    assert unclear.get("unsure_reason") == "request_or_question"
+
+
+def test_a_plain_request_is_not_answered_as_a_question_however_clear_the_answer() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_erasure", 0.9), ("faq", 0.1))
+    [message] = gate.process([with_text("please erase my data", ranking, CLEAR_ANSWER)])
+    assert message.get("intent")["name"] == "request_erasure"
+
+
+def test_small_talk_near_a_clearly_answered_question_stays_unsure() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("out_of_scope", 0.44), ("faq", 0.38))
+    [message] = gate.process([with_text("will you spam me now", ranking, CLEAR_ANSWER)])
+    assert message.get("unsure_reason") == "smalltalk_or_question"
 
 
 def test_a_confident_request_said_plainly_starts() -> None:

@@ -1,5 +1,6 @@
 """Choosing the gate's thresholds on the dev set: a grid point gives each question the verdict
-of the gate-shut reply when the gate fires on its rankings, else that of the gate-open reply."""
+of the reply the gate's decision leads to (act, answer the question, or unsure) on its rankings
+and words."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.answer_confidence_gate import AnswerConfidenceGate, Thresholds
 from scripts.choose_thresholds import (
+    ACT,
     GRID,
+    UNSURE,
     DevParsed,
     beats,
     configured_thresholds,
     dev_cost,
     dev_grid_search,
     dev_verdict,
-    forced_thresholds,
+    forced_decision,
     main,
     rights_of,
     trade_off,
@@ -31,30 +34,39 @@ def case(
     return DevParsed(
         id=f"{kind}-{faq}-{answer}",
         kind=kind,
+        text="what do you do with my data",
         intent_ranking=[{"name": "faq", "confidence": faq}],
         answer_ranking=[
             {"intent_response_key": "faq/a", "confidence": answer},
             {"intent_response_key": "faq/b", "confidence": second},
         ],
         answered=answered,
+        as_question=answered,
         unsure=unsure,
+    )
+
+
+def request(text: str, answer: float) -> DevParsed:
+    """A request that barely leads its FAQ reading, whose answer is `answer` sure."""
+    return DevParsed(
+        id=f"request-{text}",
+        kind="request",
+        text=text,
+        intent_ranking=[
+            {"name": "request_erasure", "confidence": 0.55},
+            {"name": "faq", "confidence": 0.4},
+        ],
+        answer_ranking=[{"intent_response_key": "faq/rights", "confidence": answer}],
+        answered="right",
+        as_question="wrong",
+        unsure="unsure",
     )
 
 
 SURE_RIGHT = case("covered", 0.95, 0.9, "right", "unsure")
 UNSURE_WRONG = case("covered", 0.6, 0.5, "wrong", "unsure")
 SILENT_GUESS = case("not_covered", 0.7, 0.6, "wrong", "right")
-REQUEST = DevParsed(
-    id="request",
-    kind="request",
-    intent_ranking=[
-        {"name": "request_erasure", "confidence": 0.55},
-        {"name": "faq", "confidence": 0.4},
-    ],
-    answer_ranking=[],
-    answered="right",
-    unsure="unsure",
-)
+REQUEST = request("erase my data", answer=0.0)
 CASES = [SURE_RIGHT, UNSURE_WRONG, SILENT_GUESS, REQUEST]
 
 
@@ -116,23 +128,39 @@ def test_the_trade_off_keeps_only_rows_nothing_beats_on_both_sides() -> None:
     ]
 
 
-def test_forced_thresholds_override_the_loaded_gates_config() -> None:
-    gate = AnswerConfidenceGate({"answer_min_confidence": 0.0})
-    message = Message(data={"text": "is my data sold?"})
-    ranking = [{"name": "faq", "confidence": 0.6}]
+def test_a_request_near_a_clearly_answered_question_gets_the_answer() -> None:
+    near = request("erase my data", answer=0.9)
+    assert dev_verdict(near, Thresholds(request_min_margin=0.3)) == "wrong"  # the answer's verdict
+    assert dev_verdict(near, Thresholds(0.95, 0.0, 0.3)) == "unsure"  # the answer is not clear
+    assert dev_verdict(near, Thresholds(request_min_margin=0.1)) == "right"  # the request leads
+
+
+def test_can_i_gets_the_answer_when_it_is_clear_whatever_the_margin() -> None:
+    asked = request("can I ask you to erase my data?", answer=0.9)
+    assert dev_verdict(asked, Thresholds()) == "wrong"
+    assert dev_verdict(asked, Thresholds(answer_min_confidence=0.95)) == "unsure"
+
+
+def gate_input() -> Message:
+    message = Message(data={"text": "can I have my data erased?"})
+    ranking = [{"name": "request_erasure", "confidence": 0.6}, {"name": "faq", "confidence": 0.4}]
     message.set("intent", ranking[0], add_to_output=True)
     message.set("intent_ranking", ranking, add_to_output=True)
-    answers = [{"intent_response_key": "faq/a", "confidence": 0.5}]
+    answers = [{"intent_response_key": "faq/a", "confidence": 0.9}]
     message.set("response_selector", {"faq": {"ranking": answers}}, add_to_output=True)
-    with forced_thresholds(Thresholds(answer_min_confidence=0.9)):
-        gate.process([message])
-    assert message.get("intent")["name"] == "nlu_fallback"
-    again = Message(data={"text": "is my data sold?"})
-    again.set("intent", ranking[0], add_to_output=True)
-    again.set("intent_ranking", ranking, add_to_output=True)
-    again.set("response_selector", {"faq": {"ranking": answers}}, add_to_output=True)
-    gate.process([again])
-    assert again.get("intent")["name"] == "faq"
+    return message
+
+
+def test_a_forced_decision_overrides_the_loaded_gates_config() -> None:
+    gate = AnswerConfidenceGate({"answer_min_confidence": 0.5})
+    decided = {}
+    for decision in (ACT, "answer_the_question", UNSURE):
+        with forced_decision(decision):
+            [message] = gate.process([gate_input()])
+        decided[decision] = message.get("intent")["name"]
+    [unforced] = gate.process([gate_input()])
+    assert decided == {ACT: "request_erasure", "answer_the_question": "faq", UNSURE: "nlu_fallback"}
+    assert unforced.get("intent")["name"] == "faq"
 
 
 def test_configured_thresholds_are_read_from_the_pipeline(tmp_path: Path) -> None:
