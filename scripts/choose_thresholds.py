@@ -32,7 +32,7 @@ import logging
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 from unittest import mock
@@ -45,6 +45,7 @@ from bot.nlu.answer_confidence_gate import (
     FAQ_INTENT,
     Thresholds,
     gate_decision,
+    intents_offered,
     is_request,
     unsure_reason,
 )
@@ -79,11 +80,18 @@ class Parsed:
     intent_ranking: list[dict[str, Any]]
     answer_ranking: list[dict[str, Any]]
     text: str = ""
+    answer_offers: list[str] = field(default_factory=list)  # the intents its buttons send
 
 
 def predicted_label(parsed: Parsed, thresholds: Thresholds) -> str | None:
     """The label the bot would act on, or None when the gate makes it unsure."""
-    decision = gate_decision(parsed.intent_ranking, parsed.answer_ranking, thresholds, parsed.text)
+    decision = gate_decision(
+        parsed.intent_ranking,
+        parsed.answer_ranking,
+        thresholds,
+        parsed.text,
+        parsed.answer_offers,
+    )
     if decision == ANSWER_THE_QUESTION:
         return str(parsed.answer_ranking[0]["intent_response_key"])
     if decision:
@@ -135,6 +143,7 @@ class DevParsed:
     text: str
     intent_ranking: list[dict[str, Any]]  # the classifier's, before the gate
     answer_ranking: list[dict[str, Any]]
+    answer_offers: list[str]  # the intents the chosen answer's buttons send
     answered: str  # the verdict when the bot acts on the classifier's intent
     as_question: str  # the verdict when it answers the message's FAQ reading
     unsure: str  # the verdict when it says it is unsure
@@ -146,7 +155,9 @@ VERDICT_COST = {Verdict.RIGHT.value: 0.0, Verdict.UNSURE.value: 1.0}
 
 def dev_verdict(case: DevParsed, thresholds: Thresholds) -> str:
     """The verdict the bot would earn with these thresholds."""
-    decision = gate_decision(case.intent_ranking, case.answer_ranking, thresholds, case.text)
+    decision = gate_decision(
+        case.intent_ranking, case.answer_ranking, thresholds, case.text, case.answer_offers
+    )
     if decision is None:
         return case.answered
     return case.as_question if decision == ANSWER_THE_QUESTION else case.unsure
@@ -248,6 +259,7 @@ async def _parse_dev(model: Path, cases: Sequence[Case], action_url: str) -> lis
                 text=case.text,
                 intent_ranking=result.get("intent_ranking") or [],
                 answer_ranking=selector.get("ranking") or [],
+                answer_offers=intents_offered(selector),
                 answered=await verdict(case, ACT, f"dev-act-{case.id}"),
                 as_question=await verdict(case, ANSWER_THE_QUESTION, f"dev-faq-{case.id}"),
                 unsure=await verdict(case, UNSURE, f"dev-unsure-{case.id}"),
@@ -266,7 +278,11 @@ def forced_decision(decision: str) -> Any:
     config."""
 
     def forced(
-        intent_ranking: Sequence[Any], answer_ranking: Sequence[Any], _: Thresholds, text: str
+        intent_ranking: Sequence[Any],
+        answer_ranking: Sequence[Any],
+        _thresholds: Thresholds,
+        _text: str,
+        _answer_offers: Any = (),
     ) -> str | None:
         if decision == ACT:
             return None
@@ -402,6 +418,7 @@ def parse_folds(folds: int, work: Path) -> list[Parsed]:
                     result.get("intent_ranking") or [],
                     selector.get("ranking") or [],
                     examples[index].get("text"),
+                    intents_offered(selector),
                 )
             )
     return parsed

@@ -17,11 +17,11 @@ they can ("can I ask you to erase my data?", "is it possible to get a copy?") is
 how it works as to ask CASIO to act, whatever the classifier's confidence, so the bot asks which
 they mean (`asks_whether_possible`). "Can you delete my data" is a polite request and acts.
 
-When a request is read close to a question (the request margin, or "can I ...?") and the
-question has a clear answer (its topic passes the two answer checks on the answer selector's own
-ranking), the bot answers it instead of asking which is meant: "can I ask you to stop using my
-data?" gets the rights answer, whose buttons open each request. Only when neither reading is
-clear does it ask. `gate_decision` says which.
+When a request is read close to a question (the request margin, or "can I ...?"), the question
+has a clear answer (its topic passes the two answer checks on the answer selector's own ranking),
+and that answer's buttons open the request read, the bot answers instead of asking which is
+meant: "can I ask you to stop using my data?" gets the rights answer, with its button to stop
+the use. Neither reading is lost. Otherwise it asks. `gate_decision` says which.
 
 When a check fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
 `unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -165,20 +165,33 @@ def faq_reading_is_clear(
     )
 
 
+def intents_offered(selector_output: Mapping[str, Any]) -> list[str]:
+    """The intents the chosen answer's buttons send ("/request_erasure" -> request_erasure)."""
+    responses = (selector_output.get("response") or {}).get("responses") or [{}]
+    buttons = responses[0].get("buttons") or []
+    return [str(button.get("payload") or "").lstrip("/") for button in buttons]
+
+
 def gate_decision(
     intent_ranking: Sequence[Mapping[str, Any]],
     answer_ranking: Sequence[Mapping[str, Any]],
     thresholds: Thresholds,
     text: str,
+    answer_offers: Collection[str] = (),
 ) -> str | None:
     """None to act on the classifier's intent, ANSWER_THE_QUESTION to answer the FAQ reading of
-    a request instead, or the reason the bot should say it is unsure."""
+    a request instead (when the chosen answer `answer_offers` that request), or the reason the
+    bot should say it is unsure."""
     ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
     intent = str(ranked[0].get("name")) if ranked else ""
     reason = unsure_reason(intent_ranking, answer_ranking, thresholds) or (
         worded_as_whether_possible(intent, text)
     )
-    if reason in ASK_WHICH and faq_reading_is_clear(answer_ranking, thresholds):
+    if (
+        reason in ASK_WHICH
+        and intent in answer_offers
+        and faq_reading_is_clear(answer_ranking, thresholds)
+    ):
         return ANSWER_THE_QUESTION
     return reason
 
@@ -224,6 +237,7 @@ class AnswerConfidenceGate(GraphComponent):
                 selector.get("ranking") or [],
                 self._thresholds,
                 str(message.get("text") or ""),
+                intents_offered(selector),
             )
             if decision is None:
                 continue

@@ -174,8 +174,13 @@ async def test_asking_whether_one_can_have_data_erased_gets_the_rights_answer_an
     assert "/request_erasure" in payloads_of(replies), replies
 
 
-async def test_asking_whether_one_can_with_no_clear_answer_asks_which_is_meant(agent: Any) -> None:
-    replies = await replies_to(agent, "can I make you forget me")
+# "can I delete my account": the clearest answer is the one on CASIO revoking accounts, which
+# cannot open an erasure request, so the bot asks instead of answering it.
+@pytest.mark.parametrize("text", ["can I make you forget me", "can I delete my account"])
+async def test_asking_whether_one_can_with_no_answer_offering_it_asks_which_is_meant(
+    agent: Any, text: str
+) -> None:
+    replies = await replies_to(agent, text)
     texts = [reply.get("text") or "" for reply in replies]
     assert REQUEST_OR_QUESTION in texts and FIRST_FORM_QUESTION not in texts, texts
     assert "/request_erasure" in payloads_of(replies), replies

@@ -67,11 +67,25 @@ def test_zero_thresholds_never_intervene() -> None:
     )
 
 
-def parsed(intent_ranking: list[dict[str, Any]], answer_ranking: list[dict[str, Any]]) -> Message:
+RIGHTS_BUTTONS = [
+    {"title": "See my data (disclosure)", "payload": "/request_disclosure"},
+    {"title": "Erase my data", "payload": "/request_erasure"},
+]
+
+
+def parsed(
+    intent_ranking: list[dict[str, Any]],
+    answer_ranking: list[dict[str, Any]],
+    answer_buttons: list[dict[str, str]] | None = None,
+) -> Message:
+    """A message as the classifier and the answer selector leave it; the chosen answer's
+    response has `answer_buttons`."""
     message = Message(data={"text": "is my data sold?"})
     message.set("intent", intent_ranking[0], add_to_output=True)
     message.set("intent_ranking", intent_ranking, add_to_output=True)
-    message.set("response_selector", {"faq": {"ranking": answer_ranking}}, add_to_output=True)
+    response = {"responses": [{"text": "...", "buttons": answer_buttons or []}]}
+    selector = {"faq": {"ranking": answer_ranking, "response": response}}
+    message.set("response_selector", selector, add_to_output=True)
     return message
 
 
@@ -149,8 +163,9 @@ def with_text(
     text: str,
     intent_ranking: list[dict[str, Any]],
     answer_ranking: list[dict[str, Any]] = UNCLEAR_ANSWER,
+    answer_buttons: list[dict[str, str]] = RIGHTS_BUTTONS,
 ) -> Message:
-    message = parsed(intent_ranking, answer_ranking)
+    message = parsed(intent_ranking, answer_ranking, answer_buttons)
     message.set("text", text)
     return message
 
@@ -182,6 +197,18 @@ def test_a_request_barely_ahead_of_a_clearly_answered_question_gets_the_answer()
     [unclear] = gate.process([with_text("could I get a copy of my data", ranking)])
     assert unclear.get("intent")["name"] == "nlu_fallback"
     assert unclear.get("unsure_reason") == "request_or_question"
+
+
+def test_a_clear_answer_that_cannot_open_the_request_read_asks_which_is_meant() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_erasure", 0.9), ("faq", 0.09))
+    revocation = answers(("account_revocation", 0.96), ("account_deletion", 0.01))
+    help_desk_only = [{"title": "Ask the Help Desk", "payload": "/request_inquiry"}]
+    [message] = gate.process(
+        [with_text("can I delete my account", ranking, revocation, help_desk_only)]
+    )
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("unsure_reason") == "whether_possible"
 
 
 def test_a_plain_request_is_not_answered_as_a_question_however_clear_the_answer() -> None:

@@ -40,6 +40,7 @@ def case(
             {"intent_response_key": "faq/a", "confidence": answer},
             {"intent_response_key": "faq/b", "confidence": second},
         ],
+        answer_offers=[],
         answered=answered,
         as_question=answered,
         unsure=unsure,
@@ -57,6 +58,7 @@ def request(text: str, answer: float) -> DevParsed:
             {"name": "faq", "confidence": 0.4},
         ],
         answer_ranking=[{"intent_response_key": "faq/rights", "confidence": answer}],
+        answer_offers=["request_erasure"],
         answered="right",
         as_question="wrong",
         unsure="unsure",
@@ -141,13 +143,21 @@ def test_can_i_gets_the_answer_when_it_is_clear_whatever_the_margin() -> None:
     assert dev_verdict(asked, Thresholds(answer_min_confidence=0.95)) == "unsure"
 
 
+def test_an_answer_without_the_requests_button_never_replaces_asking() -> None:
+    asked = request("can I ask you to erase my data?", answer=0.9)
+    elsewhere = DevParsed(**{**vars(asked), "answer_offers": ["request_inquiry"]})
+    assert dev_verdict(elsewhere, Thresholds()) == "unsure"
+
+
 def gate_input() -> Message:
     message = Message(data={"text": "can I have my data erased?"})
     ranking = [{"name": "request_erasure", "confidence": 0.6}, {"name": "faq", "confidence": 0.4}]
     message.set("intent", ranking[0], add_to_output=True)
     message.set("intent_ranking", ranking, add_to_output=True)
     answers = [{"intent_response_key": "faq/a", "confidence": 0.9}]
-    message.set("response_selector", {"faq": {"ranking": answers}}, add_to_output=True)
+    response = {"responses": [{"text": "...", "buttons": [{"payload": "/request_erasure"}]}]}
+    selector = {"faq": {"ranking": answers, "response": response}}
+    message.set("response_selector", selector, add_to_output=True)
     return message
 
 
