@@ -25,6 +25,8 @@ RETRIEVAL_INTENT = "faq"
 UNSURE_REASON = "unsure_reason"
 REQUEST_OR_QUESTION = "request_or_question"
 WHETHER_POSSIBLE = "whether_possible"  # "can I ...?" about a request: asked as a question
+# Set by the gate on a request it answered as a question: the request intent it was read as.
+REQUEST_READ = "request_read"
 MAX_SUGGESTIONS = 3
 REQUEST_CHOICES = "utter_request_choices"
 HELP_DESK_INTENT = "request_inquiry"

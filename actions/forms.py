@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.fallback import UNSURE_REASON, WHETHER_POSSIBLE
+from actions.fallback import REQUEST_READ, RETRIEVAL_INTENT, UNSURE_REASON, WHETHER_POSSIBLE
 from actions.slots import (
     NO_SERVICE,
     REQUEST_TYPE_DESCRIPTIONS,
@@ -317,3 +317,25 @@ class ActionUnsureInForm(Action):
             dispatcher.utter_message(response="utter_not_understood_in_form")
             return []
         return switch_request_type(dispatcher, tracker, wanted)
+
+
+class ActionAnswerInForm(Action):
+    """Inside the request form, a policy question is answered, and the form then asks its question
+    again. "Could I change this to a correction request?", which the NLU gate answers as a
+    question when the answer is clear (its buttons open the request), changes the request's type
+    instead, as "make it a correction request" does."""
+
+    def name(self) -> str:
+        return "action_answer_in_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        latest = tracker.latest_message or {}
+        wanted = request_type_for_intent(domain, latest.get(REQUEST_READ))
+        if wanted is not None:
+            return switch_request_type(dispatcher, tracker, wanted)
+        selector = (latest.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+        answer = (selector.get("response") or {}).get("utter_action")
+        dispatcher.utter_message(response=str(answer) if answer else "utter_not_understood_in_form")
+        return []

@@ -55,6 +55,9 @@ WHETHER_POSSIBLE = "whether_possible"
 ASK_WHICH = frozenset({REQUEST_OR_QUESTION, WHETHER_POSSIBLE})
 # Not a reason to be unsure: the gate's decision to answer the FAQ reading instead of a request.
 ANSWER_THE_QUESTION = "answer_the_question"
+# Set on a message answered as a question: the request it was also read as. Inside a request
+# form, that request changes the open request's type instead (actions/forms.py).
+REQUEST_READ = "request_read"
 ANSWER_MIN_CONFIDENCE = "answer_min_confidence"
 ANSWER_MIN_MARGIN = "answer_min_margin"
 REQUEST_MIN_MARGIN = "request_min_margin"
@@ -244,6 +247,7 @@ class AnswerConfidenceGate(GraphComponent):
             if decision == ANSWER_THE_QUESTION:
                 faq = next((r for r in ranking if r.get("name") == FAQ_INTENT), None)
                 answer = faq or {"name": FAQ_INTENT, "confidence": 0.0}
+                message.set(REQUEST_READ, intent.get("name"), add_to_output=True)
                 message.set("intent", answer, add_to_output=True)
                 faq_first = _ranked_first(ranking, FAQ_INTENT)
                 message.set("intent_ranking", faq_first, add_to_output=True)

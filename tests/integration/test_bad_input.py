@@ -155,6 +155,7 @@ async def test_a_policy_question_is_answered_with_its_source(agent: Any) -> None
 
 FIRST_FORM_QUESTION = "What is your full name?"
 REQUEST_OR_QUESTION = DOMAIN["responses"]["utter_request_or_question"][0]["text"]
+TYPE_SWITCHED = DOMAIN["responses"]["utter_request_type_switched"][0]["text"]
 RIGHTS_SOURCE = "Source: [Personal Information Protection Policy](/#protection-policy)"
 
 
@@ -184,6 +185,20 @@ async def test_asking_whether_one_can_with_no_answer_offering_it_asks_which_is_m
     texts = [reply.get("text") or "" for reply in replies]
     assert REQUEST_OR_QUESTION in texts and FIRST_FORM_QUESTION not in texts, texts
     assert "/request_erasure" in payloads_of(replies), replies
+
+
+async def test_inside_a_request_can_i_make_it_another_type_changes_the_type(agent: Any) -> None:
+    sender = f"bad-input-{uuid.uuid4().hex}"
+    started = await agent.handle_text("please wipe all my data", sender_id=sender)
+    assert any(FIRST_FORM_QUESTION in (r.get("text") or "") for r in started), started
+
+    replies = await agent.handle_text(
+        "could I change this to a correction request?", sender_id=sender
+    )
+
+    texts = [reply.get("text") or "" for reply in replies]
+    assert texts[0] == TYPE_SWITCHED.format(label="correction"), texts
+    assert FIRST_FORM_QUESTION in texts[-1], texts
 
 
 async def test_asking_for_data_to_be_erased_starts_the_form(agent: Any) -> None:

@@ -276,3 +276,4 @@ def test_the_reason_key_matches_the_nlu_gate() -> None:
         == fallback.REQUEST_OR_QUESTION
     )
     assert fallback.WHETHER_POSSIBLE == answer_confidence_gate.WHETHER_POSSIBLE
+    assert fallback.REQUEST_READ == answer_confidence_gate.REQUEST_READ

@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import (
+    ActionAnswerInForm,
     ActionAskConfirmation,
     ActionSwitchRequestType,
     ActionUnsureInForm,
@@ -444,6 +445,47 @@ async def test_anything_else_unsure_inside_the_form_is_not_understood(
 
     assert events == []
     assert rendered_texts(dispatcher.messages) == [response_text("utter_not_understood_in_form")]
+
+
+def question_in_form(request_read: str | None) -> Tracker:
+    """Inside a correction request, a message NLU answered with the rights answer; if
+    `request_read`, the gate answered it instead of that request ("can I make it ...?")."""
+    tracker = form_tracker(
+        "privacy_request_form",
+        "email",
+        {},
+        slots={"request_type": "correction"},
+        intent="faq",
+        text="could I make it an erasure request?",
+    )
+    answer = {"intent_response_key": "faq/individual_rights"}
+    answer["utter_action"] = "utter_faq/individual_rights"
+    tracker.latest_message["response_selector"] = {"faq": {"response": answer}}
+    if request_read:
+        tracker.latest_message["request_read"] = request_read
+    return tracker
+
+
+async def test_a_request_answered_as_a_question_inside_the_form_changes_the_type(
+    domain: dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionAnswerInForm().run(dispatcher, question_in_form("request_erasure"), domain)
+
+    assert events == [SlotSet("request_type", "erasure")]
+    assert rendered_texts(dispatcher.messages) == [
+        response_text("utter_request_type_switched", label="erasure")
+    ]
+
+
+async def test_a_policy_question_inside_the_form_gets_its_answer(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionAnswerInForm().run(dispatcher, question_in_form(None), domain)
+
+    assert events == []
+    assert rendered_texts(dispatcher.messages) == [response_text("utter_faq/individual_rights")]
 
 
 def test_request_types_come_from_the_domain_slot_mappings(domain: dict[str, Any]) -> None:
