@@ -105,3 +105,35 @@ def test_a_not_covered_answer_says_so_cites_the_nearest_section_and_offers_the_h
     assert "Source: [" in variant["text"]
     payloads = [button["payload"] for button in variant.get("buttons") or []]
     assert "/request_inquiry" in payloads or "/request_complaint" in payloads, payloads
+
+
+SECOND_PERSON = frozenset({"you", "your", "yours"})
+SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+
+
+def second_person_inside_policy_words(text: str) -> list[str]:
+    """Each "you"/"your" with four of the policy's own words, in order, just before or after it
+    in the same sentence: a quoted sentence turned from the policy's third person."""
+    policy = _flat(POLICY)
+    found = []
+    for sentence in SENTENCE_END.split(_flat(text)):
+        words = sentence.split()
+        for i, word in enumerate(words):
+            if word.strip('.,;:"') not in SECOND_PERSON:
+                continue
+            before = " ".join(words[i - 4 : i]) if i >= 4 else ""
+            after = " ".join(words[i + 1 : i + 5]).rstrip(".,;:") if len(words) > i + 4 else ""
+            if (before and before in policy) or (after and after in policy):
+                found.append(" ".join(words[max(0, i - 4) : i + 5]))
+    return found
+
+
+def test_the_third_person_check_finds_a_quote_turned_to_you() -> None:
+    turned = "CASIO may immediately and without prior notice revoke your right to use the service."
+    assert second_person_inside_policy_words(turned)
+    assert not second_person_inside_policy_words("I can open a correction request for you.")
+
+
+@pytest.mark.parametrize("topic", sorted(ANSWERS))
+def test_a_quoted_policy_sentence_keeps_the_policys_third_person(topic: str) -> None:
+    assert second_person_inside_policy_words(ANSWERS[topic]) == []
