@@ -52,9 +52,14 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # not-covered topic for security details (encryption, testing, staff access): covered 0.839
 # (135 right, 3 wrong), not covered 0.962 (75), requests 0.829 (34); not-covered gate raised to
 # 0.94, one case below (the request gate, 0.80, already is).
+# 2026-11-28 (session 10) a request read close to a question gets its clear answer when that
+# answer opens the request, examples for a fourth dev set's misses (small talk that mentions
+# data, corrections with digits, status of a named earlier request), answers quoting the policy's
+# third person: covered 0.845 (136 right, 2 wrong), not covered 0.962, requests 0.854 (35),
+# small talk 1.000 (45); request gate raised to 0.82, one case below; the others already are.
 E2E_MIN_COVERED     ?= 0.83
 E2E_MIN_NOT_COVERED ?= 0.94
-E2E_MIN_REQUEST     ?= 0.80
+E2E_MIN_REQUEST     ?= 0.82
 E2E_MIN_SMALLTALK   ?= 0.97
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
