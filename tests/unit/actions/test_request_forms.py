@@ -78,6 +78,19 @@ def form_tracker(
     )
 
 
+def inside_a_request(request_type: str, intent: str, text: str) -> Tracker:
+    """A tracker inside a `request_type` request, the form asking for the email, right after the
+    customer said `text`, which NLU read as `intent`."""
+    return form_tracker(
+        "privacy_request_form",
+        "email",
+        {},
+        slots={"request_type": request_type},
+        intent=intent,
+        text=text,
+    )
+
+
 def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
 
@@ -363,13 +376,8 @@ async def test_another_request_type_inside_the_form_switches_the_type(
     domain: dict[str, Any],
 ) -> None:
     dispatcher = CollectingDispatcher()
-    tracker = form_tracker(
-        "privacy_request_form",
-        "requester_name",
-        {},
-        slots={"request_type": "erasure"},
-        intent="request_correction",
-        text="actually I just want to correct my address",
+    tracker = inside_a_request(
+        "erasure", "request_correction", "actually I just want to correct my address"
     )
 
     events = await ActionSwitchRequestType().run(dispatcher, tracker, domain)
@@ -398,13 +406,8 @@ async def test_the_same_request_type_inside_the_form_changes_nothing(
 
 
 def unsure_in_form(reason: str, ranking: list[tuple[str, float]]) -> Tracker:
-    tracker = form_tracker(
-        "privacy_request_form",
-        "email",
-        {},
-        slots={"request_type": "correction"},
-        intent="nlu_fallback",
-        text="can I make it a deletion request instead?",
+    tracker = inside_a_request(
+        "correction", "nlu_fallback", "can I make it a deletion request instead?"
     )
     tracker.latest_message["unsure_reason"] = reason
     tracker.latest_message["intent_ranking"] = [
@@ -450,14 +453,7 @@ async def test_anything_else_unsure_inside_the_form_is_not_understood(
 def question_in_form(request_read: str | None) -> Tracker:
     """Inside a correction request, a message NLU answered with the rights answer; if
     `request_read`, the gate answered it instead of that request ("can I make it ...?")."""
-    tracker = form_tracker(
-        "privacy_request_form",
-        "email",
-        {},
-        slots={"request_type": "correction"},
-        intent="faq",
-        text="could I make it an erasure request?",
-    )
+    tracker = inside_a_request("correction", "faq", "could I make it an erasure request?")
     answer = {"intent_response_key": "faq/individual_rights"}
     answer["utter_action"] = "utter_faq/individual_rights"
     tracker.latest_message["response_selector"] = {"faq": {"response": answer}}
