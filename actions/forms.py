@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.fallback import REQUEST_READ, RETRIEVAL_INTENT, UNSURE_REASON, WHETHER_POSSIBLE
+from actions.fallback import REQUEST_READ, RETRIEVAL_INTENT
 from actions.slots import (
     NO_SERVICE,
     REQUEST_TYPE_DESCRIPTIONS,
@@ -46,9 +46,6 @@ def request_type_for_intent(domain: DomainDict, intent: str | None) -> str | Non
         if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
             return str(mapping.get("value"))
     return None
-
-
-NLU_FALLBACK = "nlu_fallback"
 
 
 def _latest_intent(tracker: Tracker) -> str | None:
@@ -288,16 +285,10 @@ class ActionSwitchRequestType(Action):
         )
 
 
-def _request_asked_whether_possible(tracker: Tracker) -> str | None:
-    """The request intent NLU read under "can I ...?" (made unsure by the NLU gate), if any."""
-    latest = tracker.latest_message or {}
-    if latest.get(UNSURE_REASON) != WHETHER_POSSIBLE:
-        return None
-    for candidate in latest.get("intent_ranking") or []:
-        name = candidate.get("name")
-        if name and name != NLU_FALLBACK:
-            return str(name)
-    return None
+def _request_read(tracker: Tracker, domain: DomainDict) -> str | None:
+    """The request type of the request the NLU gate read but did not act on because of how it
+    was asked ("can I make it a deletion request?"), if any."""
+    return request_type_for_intent(domain, (tracker.latest_message or {}).get(REQUEST_READ))
 
 
 class ActionUnsureInForm(Action):
@@ -311,8 +302,7 @@ class ActionUnsureInForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        intent = _request_asked_whether_possible(tracker)
-        wanted = request_type_for_intent(domain, intent) if intent else None
+        wanted = _request_read(tracker, domain)
         if wanted is None:
             dispatcher.utter_message(response="utter_not_understood_in_form")
             return []
@@ -331,10 +321,10 @@ class ActionAnswerInForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        latest = tracker.latest_message or {}
-        wanted = request_type_for_intent(domain, latest.get(REQUEST_READ))
+        wanted = _request_read(tracker, domain)
         if wanted is not None:
             return switch_request_type(dispatcher, tracker, wanted)
+        latest = tracker.latest_message or {}
         selector = (latest.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
         answer = (selector.get("response") or {}).get("utter_action")
         dispatcher.utter_message(response=str(answer) if answer else "utter_not_understood_in_form")

@@ -55,8 +55,9 @@ WHETHER_POSSIBLE = "whether_possible"
 ASK_WHICH = frozenset({REQUEST_OR_QUESTION, WHETHER_POSSIBLE})
 # Not a reason to be unsure: the gate's decision to answer the FAQ reading instead of a request.
 ANSWER_THE_QUESTION = "answer_the_question"
-# Set on a message answered as a question: the request it was also read as. Inside a request
-# form, that request changes the open request's type instead (actions/forms.py).
+# Set on a message whose request the gate did not act on because of how it was asked ("can I
+# ...?", unsure or answered as a question): the request read. Inside a request form, that request
+# changes the open request's type instead (actions/forms.py).
 REQUEST_READ = "request_read"
 ANSWER_MIN_CONFIDENCE = "answer_min_confidence"
 ANSWER_MIN_MARGIN = "answer_min_margin"
@@ -117,6 +118,13 @@ def is_request(intent: str) -> bool:
     return intent.startswith(REQUEST_PREFIX) or intent == STATUS_INTENT
 
 
+def _best_two(answer_ranking: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
+    """The confidences of the first two answers (0 for a missing second)."""
+    best = float(answer_ranking[0].get("confidence") or 0.0)
+    second = float(answer_ranking[1].get("confidence") or 0.0) if len(answer_ranking) > 1 else 0.0
+    return best, second
+
+
 def unsure_reason(
     intent_ranking: Sequence[Mapping[str, Any]],
     answer_ranking: Sequence[Mapping[str, Any]],
@@ -131,8 +139,7 @@ def unsure_reason(
     if top_name == FAQ_INTENT:
         if not answer_ranking:
             return None
-        best = float(answer_ranking[0].get("confidence") or 0.0)
-        second = float(answer_ranking[1].get("confidence") or 0.0) if len(answer_ranking) > 1 else 0
+        best, second = _best_two(answer_ranking)
         if top_confidence * best < thresholds.answer_min_confidence:
             return "answer_confidence"
         if best - second < thresholds.answer_min_margin:
@@ -161,8 +168,7 @@ def faq_reading_is_clear(
     """The answer selector's first topic passes the answer checks on its own ranking."""
     if not answer_ranking:
         return False
-    best = float(answer_ranking[0].get("confidence") or 0.0)
-    second = float(answer_ranking[1].get("confidence") or 0.0) if len(answer_ranking) > 1 else 0
+    best, second = _best_two(answer_ranking)
     return (
         best >= thresholds.answer_min_confidence and best - second >= thresholds.answer_min_margin
     )
@@ -244,10 +250,11 @@ class AnswerConfidenceGate(GraphComponent):
             )
             if decision is None:
                 continue
+            if decision in (ANSWER_THE_QUESTION, WHETHER_POSSIBLE):
+                message.set(REQUEST_READ, intent.get("name"), add_to_output=True)
             if decision == ANSWER_THE_QUESTION:
                 faq = next((r for r in ranking if r.get("name") == FAQ_INTENT), None)
                 answer = faq or {"name": FAQ_INTENT, "confidence": 0.0}
-                message.set(REQUEST_READ, intent.get("name"), add_to_output=True)
                 message.set("intent", answer, add_to_output=True)
                 faq_first = _ranked_first(ranking, FAQ_INTENT)
                 message.set("intent_ranking", faq_first, add_to_output=True)

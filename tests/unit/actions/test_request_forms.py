@@ -406,10 +406,14 @@ async def test_the_same_request_type_inside_the_form_changes_nothing(
 
 
 def unsure_in_form(reason: str, ranking: list[tuple[str, float]]) -> Tracker:
+    """Inside a correction request, a message the NLU gate made unsure for `reason`, as the gate
+    leaves it (for "can I ...?", the request it read)."""
     tracker = inside_a_request(
         "correction", "nlu_fallback", "can I make it a deletion request instead?"
     )
     tracker.latest_message["unsure_reason"] = reason
+    if reason == "whether_possible":
+        tracker.latest_message["request_read"] = ranking[0][0]
     tracker.latest_message["intent_ranking"] = [
         {"name": "nlu_fallback", "confidence": ranking[0][1]},
         *({"name": name, "confidence": confidence} for name, confidence in ranking),

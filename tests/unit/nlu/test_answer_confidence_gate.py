@@ -176,6 +176,7 @@ def test_a_confident_request_asked_as_can_i_asks_which_the_customer_means() -> N
     [message] = gate.process([with_text("can I ask you to erase my data completely?", ranking)])
     assert message.get("intent")["name"] == "nlu_fallback"
     assert message.get("unsure_reason") == "whether_possible"
+    assert message.get("request_read") == "request_erasure"
 
 
 def test_can_i_with_a_clear_answer_gets_the_answer_whose_buttons_open_the_request() -> None:
