@@ -81,7 +81,7 @@ SMALLTALK_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ou
 ASKING_IS_DOING = frozenset({"request_human", "request_inquiry", STATUS_INTENT})
 _OPENERS = r"^\W*(?:(?:hi|hello|hey|ok|okay|so|um|and|but|plz|please|quick question)\W+)*"
 _WHETHER_POSSIBLE = re.compile(
-    _OPENERS + r"(?:(?:can|could|may|might)\s+(?:i|my|we|our|one)\b"
+    _OPENERS + r"(?:(?:can|cn|could|may|might)\s+(?:i|my|we|our|one)\b"
     r"|(?:am i|are we) able\b|(?:is|would) it (?:be )?possible\b"
     r"|do i have (?:a|the) right\b|is there a way\b|am i allowed\b)",
     re.IGNORECASE,

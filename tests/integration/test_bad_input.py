@@ -208,6 +208,22 @@ async def test_asking_for_data_to_be_erased_starts_the_form(agent: Any) -> None:
     assert any(FIRST_FORM_QUESTION in t for t in texts), texts
 
 
+# A request wrapped in a story: read whole, the story's words (a camera, a printer, a daughter)
+# pull it towards out of scope; its last sentence asks plainly, and the bot acts on it.
+async def test_a_request_at_the_end_of_a_long_story_starts_its_form(agent: Any) -> None:
+    story = (
+        "My daughter and I have bought a camera, two printers and a piano from your shops since "
+        "2012, and we registered most of them for the warranty. "
+        "Please send me a copy of all the personal data you hold about me."
+    )
+    replies = await replies_to(agent, story)
+    texts = [reply.get("text") or "" for reply in replies]
+    explain = DOMAIN["responses"]["utter_explain_request"]
+    disclosure = next(r["text"] for r in explain if r["condition"][0]["value"] == "disclosure")
+    assert texts[0] == disclosure, texts
+    assert FIRST_FORM_QUESTION in texts[-1], texts
+
+
 # --- through the real channel: bounded input at the door (issue 16) ---------------------------
 
 TOO_LONG_REPLY = DOMAIN["responses"]["utter_message_too_long"][0]["text"]
