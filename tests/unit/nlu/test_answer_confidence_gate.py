@@ -135,6 +135,7 @@ def test_bad_thresholds_are_refused_with_the_key_named(bad: dict[str, Any]) -> N
         "hi, is it possible to get a copy of what you hold on me?",
         "am i able to have my address removed",
         "Do I have the right to stop you using my data?",
+        "cn i get u to wipe my stuff",
     ],
 )
 def test_asking_whether_one_can_is_a_question(text: str) -> None:
