@@ -60,6 +60,16 @@ def test_sentences_are_split_at_their_ends_and_short_ones_are_left_out() -> None
     assert sentences_of("Line one of it\nline two of it") == ["Line one of it", "line two of it"]
 
 
+def test_clauses_that_stand_alone_are_read_alone_too() -> None:
+    text = "I've had three watches from you, and I'd like to see everything you hold: all of it"
+    assert sentences_of(text) == [
+        "I've had three watches from you",
+        "I'd like to see everything you hold:",
+        "all of it",
+    ]
+    assert sentences_of("My data, my watches and my kids") == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
