@@ -224,6 +224,22 @@ async def test_a_request_at_the_end_of_a_long_story_starts_its_form(agent: Any) 
     assert FIRST_FORM_QUESTION in texts[-1], texts
 
 
+async def test_a_story_given_as_the_details_stays_the_details_of_the_same_request(
+    agent: Any,
+) -> None:
+    sender = f"bad-input-{uuid.uuid4().hex}"
+    for answer in ("please delete my data", "Jane Smith", "jane@example.com", "skip"):
+        await agent.handle_text(answer, sender_id=sender)
+    story = (
+        "We bought two watches in 2019 and the receipts went to my old flat. "
+        "Please correct my address to 4 Elm Road before you delete anything."
+    )
+    await agent.handle_text(story, sender_id=sender)
+    tracker = await agent.tracker_store.retrieve(sender)
+    assert tracker.get_slot("details") == story
+    assert tracker.get_slot("request_type") == "erasure"
+
+
 # --- through the real channel: bounded input at the door (issue 16) ---------------------------
 
 TOO_LONG_REPLY = DOMAIN["responses"]["utter_message_too_long"][0]["text"]
