@@ -27,18 +27,15 @@ messages").
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.answer_confidence_gate import REQUEST_READ, UNSURE_REASON, is_request
+from bot.nlu.stateless_component import StatelessComponent
 
 # Set on a sentence's message: the position, in the batch, of the message it was taken from.
 SENTENCE_OF = "sentence_of"
@@ -93,18 +90,8 @@ def request_sentence(message: Message, sentences: list[Message]) -> Message | No
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class SentenceSplitter(GraphComponent):
+class SentenceSplitter(StatelessComponent):
     """Adds the sentences of a long message to the batch, each marked with its message."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SentenceSplitter:
-        return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -120,19 +107,9 @@ class SentenceSplitter(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SentenceReadingMerger(GraphComponent):
+class SentenceReadingMerger(StatelessComponent):
     """Takes the sentences off the batch; a refused or unsure message takes a sentence's
     request."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SentenceReadingMerger:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         whole = [m for m in messages if m.get(SENTENCE_OF) is None]
