@@ -25,7 +25,8 @@ RETRIEVAL_INTENT = "faq"
 UNSURE_REASON = "unsure_reason"
 REQUEST_OR_QUESTION = "request_or_question"
 WHETHER_POSSIBLE = "whether_possible"  # "can I ...?" about a request: asked as a question
-# Set by the gate on a request it answered as a question: the request intent it was read as.
+# Set by the gate on a request it did not act on because of how it was asked ("can I ...?",
+# unsure or answered as a question): the request intent it was read as.
 REQUEST_READ = "request_read"
 MAX_SUGGESTIONS = 3
 REQUEST_CHOICES = "utter_request_choices"
@@ -75,12 +76,16 @@ def request_suggestions(domain: Mapping[str, Any]) -> dict[str, Suggestion]:
     }
 
 
+def faq_selection(latest_message: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What the answer selector chose for the message: its `response` and its `ranking`."""
+    return (latest_message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+
+
 def closest_faq_topics(
     latest_message: Mapping[str, Any], known: Mapping[str, Suggestion], limit: int
 ) -> list[str]:
     """Known FAQ topics from the response selector's ranking, best first, without repeats."""
-    selector = latest_message.get("response_selector") or {}
-    ranking = (selector.get(RETRIEVAL_INTENT) or {}).get("ranking") or []
+    ranking = faq_selection(latest_message).get("ranking") or []
     topics: list[str] = []
     for candidate in ranking:
         if len(topics) >= limit:

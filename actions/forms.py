@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.fallback import REQUEST_READ, RETRIEVAL_INTENT
+from actions.fallback import REQUEST_READ, faq_selection
 from actions.slots import (
     NO_SERVICE,
     REQUEST_TYPE_DESCRIPTIONS,
@@ -324,8 +324,7 @@ class ActionAnswerInForm(Action):
         wanted = _request_read(tracker, domain)
         if wanted is not None:
             return switch_request_type(dispatcher, tracker, wanted)
-        latest = tracker.latest_message or {}
-        selector = (latest.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
-        answer = (selector.get("response") or {}).get("utter_action")
+        selection = faq_selection(tracker.latest_message or {})
+        answer = (selection.get("response") or {}).get("utter_action")
         dispatcher.utter_message(response=str(answer) if answer else "utter_not_understood_in_form")
         return []

@@ -44,6 +44,7 @@ from bot.nlu.answer_confidence_gate import (
     ANSWER_THE_QUESTION,
     FAQ_INTENT,
     Thresholds,
+    classifier_ranking,
     gate_decision,
     intents_offered,
     is_request,
@@ -96,7 +97,7 @@ def predicted_label(parsed: Parsed, thresholds: Thresholds) -> str | None:
         return str(parsed.answer_ranking[0]["intent_response_key"])
     if decision:
         return None
-    ranked = [r for r in parsed.intent_ranking if r.get("name") != "nlu_fallback"]
+    ranked = classifier_ranking(parsed.intent_ranking)
     if not ranked:
         return None
     intent = str(ranked[0]["name"])

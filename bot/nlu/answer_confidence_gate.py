@@ -118,6 +118,12 @@ def is_request(intent: str) -> bool:
     return intent.startswith(REQUEST_PREFIX) or intent == STATUS_INTENT
 
 
+def classifier_ranking(intent_ranking: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The intent classifier's readings, without an `nlu_fallback` an earlier component put
+    first."""
+    return [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+
+
 def _best_two(answer_ranking: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     """The confidences of the first two answers (0 for a missing second)."""
     best = float(answer_ranking[0].get("confidence") or 0.0)
@@ -131,7 +137,7 @@ def unsure_reason(
     thresholds: Thresholds,
 ) -> str | None:
     """Why the prediction should not be acted on, or None when it is clear enough."""
-    ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    ranked = classifier_ranking(intent_ranking)
     if not ranked:
         return None
     top_name = str(ranked[0].get("name"))
@@ -191,7 +197,7 @@ def gate_decision(
     """None to act on the classifier's intent, ANSWER_THE_QUESTION to answer the FAQ reading of
     a request instead (when the chosen answer `answer_offers` that request), or the reason the
     bot should say it is unsure."""
-    ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    ranked = classifier_ranking(intent_ranking)
     intent = str(ranked[0].get("name")) if ranked else ""
     reason = unsure_reason(intent_ranking, answer_ranking, thresholds) or (
         worded_as_whether_possible(intent, text)

@@ -99,8 +99,6 @@ class SentenceSplitter(StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         sentences = []
         for position, message in enumerate(messages):
-            if message.get(SENTENCE_OF) is not None:
-                continue
             for sentence in sentences_of(str(message.get(TEXT) or "")):
                 sentences.append(Message(data={TEXT: sentence, SENTENCE_OF: position}))
         return [*messages, *sentences]
