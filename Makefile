@@ -17,7 +17,10 @@ RASA        := $(BIN)/rasa
 STAMP       := $(VENV)/.installed
 MODEL       := models/policy-assistant.tar.gz
 TRAIN_DATA  := data/nlu data/rules data/stories
-TRAIN_FILES := config.yml domain.yml $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+TRAIN_FILES := config.yml domain.yml $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null | sort)
+# The list of training files, rewritten only when it changes: a file removed or renamed is a change
+# of the data too, which the files' own dates cannot show.
+TRAIN_LIST  := models/.training-files
 ENDPOINTS   ?= endpoints.yml
 # Processes each of Rasa, the action server and the help desk; >1 needs the production endpoints.
 WORKERS     ?= 1
@@ -64,7 +67,9 @@ E2E_MIN_SMALLTALK   ?= 0.97
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)
 
-.PHONY: help run run-prod test venv train validate lint typecheck test-python test-nlu test-stories \
+FORCE:
+
+.PHONY: FORCE help run run-prod test venv train validate lint typecheck test-python test-nlu test-stories \
         test-replies coverage-check browser evaluate bench bench-load bench-fuzz bench-faults clean
 
 help: ## list the targets
@@ -85,7 +90,11 @@ $(STAMP): pyproject.toml requirements-model.txt scripts/find-python310.sh
 
 venv: $(STAMP) ## create .venv with Python 3.10 and install the project
 
-$(MODEL): $(STAMP) $(TRAIN_FILES)
+$(TRAIN_LIST): FORCE
+	@mkdir -p models
+	@echo '$(TRAIN_FILES)' | cmp -s - $@ || echo '$(TRAIN_FILES)' > $@
+
+$(MODEL): $(STAMP) $(TRAIN_FILES) $(TRAIN_LIST)
 	@mkdir -p models
 	$(PY) -m bot.rasa_training train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
 		--out models --fixed-model-name policy-assistant
