@@ -23,6 +23,14 @@ and that answer's buttons open the request read, the bot answers instead of aski
 meant: "can I ask you to stop using my data?" gets the rights answer, with its button to stop
 the use. Neither reading is lost. Otherwise it asks. `gate_decision` says which.
 
+And one more about the words: a customer asking where something they already asked for stands
+names the earlier action ("I asked you to delete my data last month, any news?"), and those
+words pull the classifier to a new request of that type, which would open a second ticket, or to
+the FAQ answer about that right. When the message tells of an earlier request of the customer's
+and asks about its progress (`asks_about_earlier_request`), a reading of a new data request, or
+a FAQ reading whose likeliest request is the status check, becomes the status check
+(`READ_AS_STATUS`). A complaint or an inquiry that tells of an earlier request stays what it is.
+
 When a check fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
 `unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
 the closest topics, and the request, as buttons. The thresholds are chosen on the blind dev set
@@ -55,6 +63,9 @@ WHETHER_POSSIBLE = "whether_possible"
 ASK_WHICH = frozenset({REQUEST_OR_QUESTION, WHETHER_POSSIBLE})
 # Not a reason to be unsure: the gate's decision to answer the FAQ reading instead of a request.
 ANSWER_THE_QUESTION = "answer_the_question"
+# Not a reason to be unsure either: the decision to look up an earlier request instead of opening
+# a new one. Set on the message too, with the classifier's reading as its value.
+READ_AS_STATUS = "read_as_status"
 # Set on a message whose request the gate did not act on because of how it was asked ("can I
 # ...?", unsure or answered as a question): the request read. Inside a request form, that request
 # changes the open request's type instead (actions/forms.py).
@@ -79,6 +90,16 @@ SMALLTALK_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ou
 # Requests that asking "can I ...?" about is asking to do: talking to a person, asking the Help
 # Desk something, looking up a request. The others act on the customer's data.
 ASKING_IS_DOING = frozenset({"request_human", "request_inquiry", STATUS_INTENT})
+# The requests that act on the customer's data: the ones a status check is mistaken for.
+ACTS_ON_DATA = frozenset(
+    {
+        "request_disclosure",
+        "request_correction",
+        "request_erasure",
+        "request_stop_use",
+        "request_stop_third_party_provision",
+    }
+)
 _OPENERS = r"^\W*(?:(?:hi|hello|hey|ok|okay|so|um|and|but|plz|please|quick question)\W+)*"
 _WHETHER_POSSIBLE = re.compile(
     _OPENERS + r"(?:(?:can|cn|could|may|might)\s+(?:i|my|we|our|one)\b"
@@ -86,6 +107,33 @@ _WHETHER_POSSIBLE = re.compile(
     r"|do i have (?:a|the) right\b|is there a way\b|am i allowed\b)",
     re.IGNORECASE,
 )
+
+
+# A request of the customer's own in the past: "I asked you to ...", "we sent ...", "you promised".
+_EARLIER_REQUEST = re.compile(
+    r"\b(?:i|we)(?:\s+(?:already|have|had|did|once))?(?:'ve)?\s+(?:asked|requested|sent|submitted"
+    r"|applied|filed|filled|emailed|e-mailed|wrote|put in|told you|made|lodged|raised|phoned"
+    r"|called|contacted|mailed)\b"
+    r"|\byou (?:said|promised|told me)\b"
+    r"|\b(?:my|the) (?:earlier|previous|pending|last|open|outstanding)"
+    r" (?:one|request|ask|application|query|question)\b",
+    re.IGNORECASE,
+)
+# Asking how far it has got: "yet", "any news", "gone through", "heard nothing", "status".
+_PROGRESS = re.compile(
+    r"\b(?:yet|any news|any word|(?:any )?updates?|heard (?:nothing|back|anything)"
+    r"|no (?:reply|response|answer|news)|still waiting|waiting (?:for|on)|(?:gone|go|went) through"
+    r"|been (?:done|processed|handled|completed|dealt with|actioned|sorted)|finished|completed?"
+    r"|(?:it|that|this|mine)(?:'s| is| was)? (?:done|sorted)"
+    r"|processed|status|progress|where (?:is|are|does|do) (?:it|that|things|we|this|my)"
+    r"|what(?:'s| is)? happen(?:ed|ing)|stands|chasing|follow(?:ing)?[- ]up)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_earlier_request(text: str) -> bool:
+    """The message tells of a request the customer made before and asks how far it has got."""
+    return bool(_EARLIER_REQUEST.search(text) and _PROGRESS.search(text))
 
 
 def asks_whether_possible(text: str) -> bool:
@@ -168,6 +216,18 @@ def worded_as_whether_possible(intent: str, text: str) -> str | None:
     return None
 
 
+def read_as_status(ranked: Sequence[Mapping[str, Any]], text: str) -> bool:
+    """The words ask about an earlier request, and the classifier reads a new request about the
+    customer's data, or a question whose likeliest request is the status check."""
+    if not ranked or not asks_about_earlier_request(text):
+        return False
+    intent = str(ranked[0].get("name"))
+    if intent == FAQ_INTENT:
+        requests = [str(r.get("name")) for r in ranked if is_request(str(r.get("name")))]
+        return bool(requests) and requests[0] == STATUS_INTENT
+    return intent in ACTS_ON_DATA
+
+
 def faq_reading_is_clear(
     answer_ranking: Sequence[Mapping[str, Any]], thresholds: Thresholds
 ) -> bool:
@@ -195,9 +255,11 @@ def gate_decision(
     answer_offers: Collection[str] = (),
 ) -> str | None:
     """None to act on the classifier's intent, ANSWER_THE_QUESTION to answer the FAQ reading of
-    a request instead (when the chosen answer `answer_offers` that request), or the reason the
-    bot should say it is unsure."""
+    a request instead (when the chosen answer `answer_offers` that request), READ_AS_STATUS to
+    look up an earlier request, or the reason the bot should say it is unsure."""
     ranked = classifier_ranking(intent_ranking)
+    if read_as_status(ranked, text):
+        return READ_AS_STATUS
     intent = str(ranked[0].get("name")) if ranked else ""
     reason = unsure_reason(intent_ranking, answer_ranking, thresholds) or (
         worded_as_whether_possible(intent, text)
@@ -211,8 +273,12 @@ def gate_decision(
     return reason
 
 
-def _ranked_first(ranking: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    return sorted(ranking, key=lambda candidate: candidate.get("name") != name)
+def _act_on(message: Message, ranking: Sequence[dict[str, Any]], name: str) -> None:
+    """Make the classifier's reading `name` the message's intent, first in its ranking."""
+    reading = next((r for r in ranking if r.get("name") == name), None)
+    message.set("intent", reading or {"name": name, "confidence": 0.0}, add_to_output=True)
+    ranked_first = sorted(ranking, key=lambda candidate: candidate.get("name") != name)
+    message.set("intent_ranking", ranked_first, add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -256,14 +322,14 @@ class AnswerConfidenceGate(GraphComponent):
             )
             if decision is None:
                 continue
+            if decision == READ_AS_STATUS:
+                message.set(READ_AS_STATUS, intent.get("name"), add_to_output=True)
+                _act_on(message, ranking, STATUS_INTENT)
+                continue
             if decision in (ANSWER_THE_QUESTION, WHETHER_POSSIBLE):
                 message.set(REQUEST_READ, intent.get("name"), add_to_output=True)
             if decision == ANSWER_THE_QUESTION:
-                faq = next((r for r in ranking if r.get("name") == FAQ_INTENT), None)
-                answer = faq or {"name": FAQ_INTENT, "confidence": 0.0}
-                message.set("intent", answer, add_to_output=True)
-                faq_first = _ranked_first(ranking, FAQ_INTENT)
-                message.set("intent_ranking", faq_first, add_to_output=True)
+                _act_on(message, ranking, FAQ_INTENT)
                 continue
             fallback = {
                 "name": DEFAULT_NLU_FALLBACK_INTENT_NAME,

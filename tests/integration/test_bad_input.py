@@ -224,6 +224,18 @@ async def test_a_request_at_the_end_of_a_long_story_starts_its_form(agent: Any) 
     assert FIRST_FORM_QUESTION in texts[-1], texts
 
 
+# Asked about an earlier request by naming it ("delete my data"), the classifier reads a new
+# erasure request (0.55 against the status check's 0.36); a second ticket must not be opened.
+async def test_asking_how_an_earlier_erasure_is_going_looks_it_up_instead_of_opening_another(
+    agent: Any,
+) -> None:
+    replies = await replies_to(agent, "I asked you to delete my data last month, any news?")
+    texts = [reply.get("text") or "" for reply in replies]
+    status_question = DOMAIN["responses"]["utter_ask_status_reference"][0]["text"]
+    assert texts[-1] == status_question, texts
+    assert not any(FIRST_FORM_QUESTION in t for t in texts), texts
+
+
 async def test_a_story_given_as_the_details_stays_the_details_of_the_same_request(
     agent: Any,
 ) -> None:

@@ -10,6 +10,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.answer_confidence_gate import (
     AnswerConfidenceGate,
     Thresholds,
+    asks_about_earlier_request,
     asks_whether_possible,
     unsure_reason,
 )
@@ -245,4 +246,80 @@ def test_a_confident_request_said_plainly_starts() -> None:
 def test_asking_whether_one_can_talk_ask_or_check_is_doing_it(text: str, intent: str) -> None:
     gate = AnswerConfidenceGate(vars(GATE))
     [message] = gate.process([with_text(text, intents((intent, 0.97), ("faq", 0.02)))])
+    assert message.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I asked you to delete my data last month, any news?",
+        "i sent u my correction weeks ago, has it gone through yet",
+        "We requested a copy of our data in March and have heard nothing since.",
+        "you promised to stop sharing my details with partners, is that done?",
+        "I filled in the form to have my email removed, what's happening with it",
+        "my earlier request to stop using my address: where does it stand",
+    ],
+)
+def test_telling_of_an_earlier_request_and_asking_its_progress_is_asking_its_status(
+    text: str,
+) -> None:
+    assert asks_about_earlier_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please delete my data",  # a new request
+        "I asked you to delete my data last month",  # no question of progress
+        "has CASIO ever deleted data without being asked?",  # no earlier request
+        "how long does a deletion usually take?",
+        "I bought a watch last year, please update my address to 14 Elm Street",
+        "is my data processed outside Japan?",
+    ],
+)
+def test_a_request_or_question_without_both_signs_is_not_asking_a_status(text: str) -> None:
+    assert not asks_about_earlier_request(text)
+
+
+STATUS_QUESTION = "I asked you to delete my data last month, any news?"
+
+
+def test_a_new_request_read_from_words_about_an_earlier_one_looks_that_one_up() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_erasure", 0.55), ("check_request_status", 0.36), ("faq", 0.08))
+    [message] = gate.process([with_text(STATUS_QUESTION, ranking)])
+    assert message.get("intent") == {"name": "check_request_status", "confidence": 0.36}
+    assert [r["name"] for r in message.get("intent_ranking")] == [
+        "check_request_status",
+        "request_erasure",
+        "faq",
+    ]
+    assert message.get("read_as_status") == "request_erasure"
+    assert message.get("unsure_reason") is None
+
+
+def test_a_question_whose_likeliest_request_is_the_status_check_looks_it_up() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("faq", 0.85), ("check_request_status", 0.15), ("request_erasure", 0.0))
+    text = "I asked for my data to be deleted two weeks ago, what's the status?"
+    [message] = gate.process([with_text(text, ranking, CLEAR_ANSWER)])
+    assert message.get("intent")["name"] == "check_request_status"
+    assert message.get("read_as_status") == "faq"
+
+
+def test_a_question_whose_likeliest_request_is_another_keeps_its_reading() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("faq", 0.98), ("request_complaint", 0.02), ("check_request_status", 0.0))
+    text = "I reported a leak to the shop and never heard anything back. Who handles this?"
+    [message] = gate.process([with_text(text, ranking, CLEAR_ANSWER)])
+    assert message.get("intent")["name"] == "faq"
+    assert message.get("read_as_status") is None
+
+
+@pytest.mark.parametrize("intent", ["request_complaint", "request_inquiry", "request_human"])
+def test_a_complaint_or_inquiry_about_an_earlier_request_stays_what_it_is(intent: str) -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents((intent, 0.9), ("check_request_status", 0.08), ("faq", 0.02))
+    text = "I asked you to delete my data in May and heard nothing, I want to complain about it"
+    [message] = gate.process([with_text(text, ranking)])
     assert message.get("intent")["name"] == intent
