@@ -18,6 +18,11 @@ Two components, one at each end of the NLU pipeline, do the sentence reading in 
   to act carries its meaning alone ("Please delete whatever you still hold about me."), while a
   question's sentence often needs the story around it ("Could it?"); on the blind fifth dev set,
   questions answered from a single sentence gained one right answer and two wrong ones.
+  A message read whole as a policy question takes a sentence's request only when that sentence
+  asks in so many words ("please ...", "I want you to ...", "I request ..."): "I don't mind you
+  keeping my warranty details, but please stop using my personal details for anything else" asks
+  to act, but a sentence of a question read alone ("i googled and couldn't find it anywhere") is
+  too often a request by accident.
 
 Training is untouched (`process_training_data` passes the examples through), and a message of one
 sentence costs nothing more. Chosen on the dev sets, 2026-11-28 (docs/trainers-guide.md, "Long
@@ -47,6 +52,14 @@ READ_FROM_SENTENCE = "read_from_sentence"
 NOT_FROM_A_SENTENCE = frozenset({"request_inquiry"})
 # The readings of a whole message that its sentences may replace.
 REREAD = frozenset({DEFAULT_NLU_FALLBACK_INTENT_NAME, "out_of_scope"})
+# A whole message read as a policy question is replaced only by a sentence that asks to act in so
+# many words: "please", "kindly", "I want / would like / need you to", "I (hereby) request".
+QUESTION_INTENT = "faq"
+_ASKS_IN_SO_MANY_WORDS = re.compile(
+    r"\bplease\b|\bkindly\b|\bi (?:want|would like|'d like|need) you to\b"
+    r"|\bi (?:hereby )?request\b",
+    re.IGNORECASE,
+)
 # A sentence shorter than this ("Thanks.", "Not with tricks?") says too little on its own.
 MIN_WORDS = 3
 # More sentences than this are not read one by one: each costs a pass through the pipeline.
@@ -80,12 +93,19 @@ def _is_sentence_request(sentence: Message) -> bool:
     return is_request(name) and name not in NOT_FROM_A_SENTENCE
 
 
+def asks_in_so_many_words(text: str) -> bool:
+    """The sentence asks for something plainly ("please ...", "I want you to ...")."""
+    return bool(_ASKS_IN_SO_MANY_WORDS.search(text))
+
+
 def request_sentence(message: Message, sentences: list[Message]) -> Message | None:
     """The sentence whose request the message should take, if the message needs one."""
     intent = (message.get("intent") or {}).get("name")
-    if intent not in REREAD:
+    if intent not in REREAD and intent != QUESTION_INTENT:
         return None
     requests = [s for s in sentences if _is_sentence_request(s)]
+    if intent == QUESTION_INTENT:
+        requests = [s for s in requests if asks_in_so_many_words(str(s.get(TEXT) or ""))]
     return max(requests, key=_confidence, default=None)
 
 

@@ -18,6 +18,7 @@ from bot.nlu.sentence_reading import (
     SENTENCE_OF,
     SentenceReadingMerger,
     SentenceSplitter,
+    asks_in_so_many_words,
     sentences_of,
 )
 
@@ -125,12 +126,42 @@ def test_the_most_confident_request_sentence_wins() -> None:
     assert message.get(REQUEST_READ) is None
 
 
-@pytest.mark.parametrize("whole", ["faq", "request_correction", "greet"])
+@pytest.mark.parametrize("whole", ["request_correction", "greet"])
 def test_a_message_read_clearly_as_a_whole_keeps_its_reading(whole: str) -> None:
     batch = split_and_read(STORY, whole, ("out_of_scope", 0.7), ("request_disclosure", 0.99))
     [message] = merger().process(batch)
     assert message.get("intent")["name"] == whole
     assert message.get(READ_FROM_SENTENCE) is None
+
+
+def test_a_question_takes_a_sentences_request_asked_in_so_many_words() -> None:
+    batch = split_and_read(STORY, "faq", ("out_of_scope", 0.7), ("request_disclosure", 0.99))
+    [message] = merger().process(batch)
+    assert message.get("intent")["name"] == "request_disclosure"
+
+
+def test_a_question_keeps_its_reading_when_its_request_sentence_does_not_ask_plainly() -> None:
+    text = "My account got shut down with zero warning. I searched and found nothing anywhere."
+    batch = split_and_read(text, "faq", ("faq", 0.8), ("check_request_status", 0.9))
+    [message] = merger().process(batch)
+    assert message.get("intent")["name"] == "faq"
+    assert message.get(READ_FROM_SENTENCE) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "plain"),
+    [
+        ("Please delete whatever you still hold about me.", True),
+        ("I want you to stop using my address for newsletters", True),
+        ("I hereby request a copy of my personal data", True),
+        ("Kindly correct my surname", True),
+        ("I searched and found nothing anywhere", False),
+        ("Did you delete it?", False),
+        ("I want to know what happens to my data", False),
+    ],
+)
+def test_asking_in_so_many_words(sentence: str, plain: bool) -> None:
+    assert asks_in_so_many_words(sentence) is plain
 
 
 # A policy question's sentence often needs the story around it ("Could it?"), and "I'd like to
