@@ -43,15 +43,14 @@ from bot.nlu import answer_confidence_gate
 from bot.nlu.answer_confidence_gate import (
     ANSWER_THE_QUESTION,
     FAQ_INTENT,
-    READ_AS_STATUS,
-    STATUS_INTENT,
+    WORDED_INTENT,
     Thresholds,
-    asks_about_earlier_request,
     classifier_ranking,
     gate_decision,
     intents_offered,
     is_request,
     unsure_reason,
+    words_decision,
 )
 
 GRID = {
@@ -98,8 +97,8 @@ def predicted_label(parsed: Parsed, thresholds: Thresholds) -> str | None:
     )
     if decision == ANSWER_THE_QUESTION:
         return str(parsed.answer_ranking[0]["intent_response_key"])
-    if decision == READ_AS_STATUS:
-        return STATUS_INTENT
+    if decision in WORDED_INTENT:
+        return WORDED_INTENT[decision]
     if decision:
         return None
     ranked = classifier_ranking(parsed.intent_ranking)
@@ -153,9 +152,9 @@ class DevParsed:
     answered: str  # the verdict when the bot acts on the classifier's intent
     as_question: str  # the verdict when it answers the message's FAQ reading
     unsure: str  # the verdict when it says it is unsure
-    # The verdict when it looks up an earlier request instead: only for a message whose words ask
-    # about one (asks_about_earlier_request), the only messages the gate reads so.
-    as_status: str = ""
+    # The verdict when it acts on what the words ask (words_decision: an earlier request's
+    # status, a person), only for the messages whose words decide.
+    as_worded: str = ""
 
 
 SHUT = Thresholds(1.0, 1.0, 1.0, 1.0)
@@ -169,8 +168,8 @@ def dev_verdict(case: DevParsed, thresholds: Thresholds) -> str:
     )
     if decision is None:
         return case.answered
-    if decision == READ_AS_STATUS:
-        return case.as_status or case.unsure
+    if decision in WORDED_INTENT:
+        return case.as_worded or case.unsure
     return case.as_question if decision == ANSWER_THE_QUESTION else case.unsure
 
 
@@ -274,9 +273,11 @@ async def _parse_dev(model: Path, cases: Sequence[Case], action_url: str) -> lis
                 answered=await verdict(case, ACT, f"dev-act-{case.id}"),
                 as_question=await verdict(case, ANSWER_THE_QUESTION, f"dev-faq-{case.id}"),
                 unsure=await verdict(case, UNSURE, f"dev-unsure-{case.id}"),
-                as_status=(
-                    await verdict(case, READ_AS_STATUS, f"dev-status-{case.id}")
-                    if asks_about_earlier_request(case.text)
+                as_worded=(
+                    await verdict(case, WORDS, f"dev-worded-{case.id}")
+                    if words_decision(
+                        classifier_ranking(result.get("intent_ranking") or []), case.text
+                    )
                     else ""
                 ),
             )
@@ -286,23 +287,26 @@ async def _parse_dev(model: Path, cases: Sequence[Case], action_url: str) -> lis
 
 ACT = "act"
 UNSURE = "unsure"
+WORDS = "words"
 
 
 def forced_decision(decision: str) -> Any:
-    """Make every loaded AnswerConfidenceGate take `decision` (ACT, ANSWER_THE_QUESTION,
-    READ_AS_STATUS or UNSURE, with the reason the shut gate gives, as the fallback action reads it)
-    whatever its config."""
+    """Make every loaded AnswerConfidenceGate take `decision` (ACT, ANSWER_THE_QUESTION, WORDS:
+    what the words decide, or UNSURE, with the reason the shut gate gives, as the fallback action
+    reads it) whatever its config."""
 
     def forced(
         intent_ranking: Sequence[Any],
         answer_ranking: Sequence[Any],
         _thresholds: Thresholds,
-        _text: str,
+        text: str,
         _answer_offers: Any = (),
     ) -> str | None:
         if decision == ACT:
             return None
-        if decision in (ANSWER_THE_QUESTION, READ_AS_STATUS):
+        if decision == WORDS:
+            return words_decision(classifier_ranking(intent_ranking), text)
+        if decision == ANSWER_THE_QUESTION:
             return decision
         return unsure_reason(intent_ranking, answer_ranking, SHUT) or UNSURE
 

@@ -31,6 +31,11 @@ and asks about its progress (`asks_about_earlier_request`), a reading of a new d
 a FAQ reading whose likeliest request is the status check, becomes the status check
 (`READ_AS_STATUS`). A complaint or an inquiry that tells of an earlier request stays what it is.
 
+Likewise, a customer who asks in so many words to be put through to a person ("connect me with
+whoever handles data protection", "can I talk to an actual person about my data") is handed over
+(`request_human`) when the classifier reads a question or small talk instead
+(`asks_for_a_person`, `HAND_OVER`).
+
 When a check fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
 `unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
 the closest topics, and the request, as buttons. The thresholds are chosen on the blind dev set
@@ -66,6 +71,11 @@ ANSWER_THE_QUESTION = "answer_the_question"
 # Not a reason to be unsure either: the decision to look up an earlier request instead of opening
 # a new one. Set on the message too, with the classifier's reading as its value.
 READ_AS_STATUS = "read_as_status"
+# Not a reason to be unsure: the decision to put the customer through to a person, as asked.
+HAND_OVER = "hand_over"
+HUMAN_INTENT = "request_human"
+# What the words decide, and the intent each acts on.
+WORDED_INTENT = {READ_AS_STATUS: STATUS_INTENT, HAND_OVER: HUMAN_INTENT}
 # Set on a message whose request the gate did not act on because of how it was asked ("can I
 # ...?", unsure or answered as a question): the request read. Inside a request form, that request
 # changes the open request's type instead (actions/forms.py).
@@ -90,6 +100,9 @@ SMALLTALK_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ou
 # Requests that asking "can I ...?" about is asking to do: talking to a person, asking the Help
 # Desk something, looking up a request. The others act on the customer's data.
 ASKING_IS_DOING = frozenset({"request_human", "request_inquiry", STATUS_INTENT})
+# The readings a plain ask for a person replaces: a question, small talk, out of scope, and the
+# Help Desk's own two (whatever their margin over the question reading).
+HANDED_OVER_FROM = frozenset({FAQ_INTENT, "request_human", "request_inquiry"} | SMALLTALK_INTENTS)
 # The requests that act on the customer's data: the ones a status check is mistaken for.
 ACTS_ON_DATA = frozenset(
     {
@@ -129,6 +142,22 @@ _PROGRESS = re.compile(
     r"|what(?:'s| is)? happen(?:ed|ing)|stands|chasing|follow(?:ing)?[- ]up)\b",
     re.IGNORECASE,
 )
+
+
+# Asking to be put through to a person: "connect me with ...", "put me through to ...", "talk to a
+# real person", "speak with someone". Not "pass me on to" ("do you pass me on to advertisers?").
+_ASKS_FOR_A_PERSON = re.compile(
+    r"\b(?:connect|put) me (?:through )?(?:to|with)\b|\btransfer me to\b"
+    r"|\b(?:talk|speak|chat) (?:to|with) (?:a |an |some |your |one of your )?"
+    r"(?:real |actual |live |human |proper )?"
+    r"(?:person|people|human|someone|somebody|agent|staff|representative|member of staff)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """The message asks to be put through to a person."""
+    return bool(_ASKS_FOR_A_PERSON.search(text))
 
 
 def asks_about_earlier_request(text: str) -> bool:
@@ -228,6 +257,17 @@ def read_as_status(ranked: Sequence[Mapping[str, Any]], text: str) -> bool:
     return intent in ACTS_ON_DATA
 
 
+def words_decision(ranked: Sequence[Mapping[str, Any]], text: str) -> str | None:
+    """READ_AS_STATUS or HAND_OVER when the words say what the customer asks for better than the
+    classifier's reading (`ranked`, without nlu_fallback), whatever its confidence."""
+    if read_as_status(ranked, text):
+        return READ_AS_STATUS
+    intent = str(ranked[0].get("name")) if ranked else ""
+    if intent in HANDED_OVER_FROM and asks_for_a_person(text):
+        return HAND_OVER
+    return None
+
+
 def faq_reading_is_clear(
     answer_ranking: Sequence[Mapping[str, Any]], thresholds: Thresholds
 ) -> bool:
@@ -256,10 +296,12 @@ def gate_decision(
 ) -> str | None:
     """None to act on the classifier's intent, ANSWER_THE_QUESTION to answer the FAQ reading of
     a request instead (when the chosen answer `answer_offers` that request), READ_AS_STATUS to
-    look up an earlier request, or the reason the bot should say it is unsure."""
+    look up an earlier request, HAND_OVER to put the customer through to a person, or the reason
+    the bot should say it is unsure."""
     ranked = classifier_ranking(intent_ranking)
-    if read_as_status(ranked, text):
-        return READ_AS_STATUS
+    worded = words_decision(ranked, text)
+    if worded:
+        return worded
     intent = str(ranked[0].get("name")) if ranked else ""
     reason = unsure_reason(intent_ranking, answer_ranking, thresholds) or (
         worded_as_whether_possible(intent, text)
@@ -322,9 +364,10 @@ class AnswerConfidenceGate(GraphComponent):
             )
             if decision is None:
                 continue
-            if decision == READ_AS_STATUS:
-                message.set(READ_AS_STATUS, intent.get("name"), add_to_output=True)
-                _act_on(message, ranking, STATUS_INTENT)
+            if decision in WORDED_INTENT:
+                # The reading the words replaced, for the logs and the dev reports.
+                message.set(decision, intent.get("name"), add_to_output=True)
+                _act_on(message, ranking, WORDED_INTENT[decision])
                 continue
             if decision in (ANSWER_THE_QUESTION, WHETHER_POSSIBLE):
                 message.set(REQUEST_READ, intent.get("name"), add_to_output=True)

@@ -236,6 +236,17 @@ async def test_asking_how_an_earlier_erasure_is_going_looks_it_up_instead_of_ope
     assert not any(FIRST_FORM_QUESTION in t for t in texts), texts
 
 
+# Read as a question about the customer's rights (faq 0.99), but it asks for a person.
+async def test_asking_to_speak_to_a_human_is_handed_over_even_when_read_as_a_question(
+    agent: Any,
+) -> None:
+    text = "is there a way to speak to an actual human about how my details are used"
+    texts = [reply.get("text") or "" for reply in await replies_to(agent, text)]
+    handoff = DOMAIN["responses"]["utter_explain_human_handoff"][0]["text"]
+    assert texts[0] == handoff, texts
+    assert FIRST_FORM_QUESTION in texts[-1], texts
+
+
 async def test_a_story_given_as_the_details_stays_the_details_of_the_same_request(
     agent: Any,
 ) -> None:

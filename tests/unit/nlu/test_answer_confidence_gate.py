@@ -11,6 +11,7 @@ from bot.nlu.answer_confidence_gate import (
     AnswerConfidenceGate,
     Thresholds,
     asks_about_earlier_request,
+    asks_for_a_person,
     asks_whether_possible,
     unsure_reason,
 )
@@ -323,3 +324,59 @@ def test_a_complaint_or_inquiry_about_an_earlier_request_stays_what_it_is(intent
     text = "I asked you to delete my data in May and heard nothing, I want to complain about it"
     [message] = gate.process([with_text(text, ranking)])
     assert message.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "connect me with whoever handles personal info questions pls",
+        "can i talk to an actual person about my personal data",
+        "put me through to your privacy team",
+        "I'd like to speak with someone about my account",
+        "transfer me to a human",
+    ],
+)
+def test_asking_to_be_put_through_to_a_person(text: str) -> None:
+    assert asks_for_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you pass me on to advertisers?",
+        "do your staff talk to each other about my data?",
+        "I talked to someone at the shop and they couldn't help",
+        "who is the person in charge of personal information?",
+    ],
+)
+def test_not_asking_to_be_put_through(text: str) -> None:
+    assert not asks_for_a_person(text)
+
+
+@pytest.mark.parametrize("reading", ["faq", "bot_challenge", "out_of_scope", "request_inquiry"])
+def test_a_plain_ask_for_a_person_is_handed_over_whatever_else_it_was_read_as(
+    reading: str,
+) -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents((reading, 0.61), ("request_inquiry", 0.18), ("request_human", 0.18))
+    text = "can i talk to an actual person about my personal data"
+    [message] = gate.process([with_text(text, ranking, CLEAR_ANSWER)])
+    assert message.get("intent") == {"name": "request_human", "confidence": 0.18}
+    assert message.get("hand_over") == reading
+    assert message.get("unsure_reason") is None
+
+
+def test_a_request_that_also_asks_for_a_person_stays_that_request() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_erasure", 0.9), ("request_human", 0.05), ("faq", 0.05))
+    text = "please delete my data, or connect me with someone who can"
+    [message] = gate.process([with_text(text, ranking)])
+    assert message.get("intent")["name"] == "request_erasure"
+
+
+def test_a_plain_ask_for_a_person_barely_ahead_of_a_question_is_handed_over() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("request_human", 0.59), ("faq", 0.4))
+    [message] = gate.process([with_text("can I chat with a live agent about my data", ranking)])
+    assert message.get("intent")["name"] == "request_human"
+    assert message.get("unsure_reason") is None
