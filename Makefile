@@ -60,9 +60,12 @@ NLU_MIN_RESPONSE_ACCURACY ?= 0.95
 # data, corrections with digits, status of a named earlier request), answers quoting the policy's
 # third person: covered 0.845 (136 right, 2 wrong), not covered 0.962, requests 0.854 (35),
 # small talk 1.000 (45); request gate raised to 0.82, one case below; the others already are.
+# 2026-11-28 (session 12) status checks that name the earlier action, a plain ask for a person
+# handed over, a refusal only when out of scope is sure: requests 0.878 (36 right), the rest
+# unchanged; request gate raised to 0.85, one case below.
 E2E_MIN_COVERED     ?= 0.83
 E2E_MIN_NOT_COVERED ?= 0.94
-E2E_MIN_REQUEST     ?= 0.82
+E2E_MIN_REQUEST     ?= 0.85
 E2E_MIN_SMALLTALK   ?= 0.97
 E2E_GATES = --min-covered $(E2E_MIN_COVERED) --min-not-covered $(E2E_MIN_NOT_COVERED) \
             --min-request $(E2E_MIN_REQUEST) --min-smalltalk $(E2E_MIN_SMALLTALK)

@@ -74,6 +74,7 @@ GRID = {
     "answer_min_margin": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4],
     "request_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
     "smalltalk_min_margin": [0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8],
+    "out_of_scope_min_confidence": [0.0, 0.9, 0.95, 0.98],
 }
 
 
@@ -157,7 +158,7 @@ class DevParsed:
     as_worded: str = ""
 
 
-SHUT = Thresholds(1.0, 1.0, 1.0, 1.0)
+SHUT = Thresholds(1.0, 1.0, 1.0, 1.0, 1.0)
 VERDICT_COST = {Verdict.RIGHT.value: 0.0, Verdict.UNSURE.value: 1.0}
 
 

@@ -10,7 +10,11 @@ one that says it is unsure, so after both have run this component checks four th
   least `request_min_margin`: "how do you handle complaints?" must not open a complaint;
 - small talk or out of scope (greet, bot_challenge, out_of_scope, ...) leads the FAQ reading by
   at least `smalltalk_min_margin`: "are you going to spam me with ads now" must not get "Sorry,
-  I can't help with that" when the FAQ reading is nearly as likely.
+  I can't help with that" when the FAQ reading is nearly as likely;
+- out of scope, the refusal ("Sorry, I can't help with that"), is at least
+  `out_of_scope_min_confidence` likely: a privacy question refused is a wrong reply, and the
+  questions the classifier refuses by mistake ("is paying by card on your site stored?") are
+  read as out of scope less surely than real off-topic ones (the weather, a watch's price).
 
 And one thing about the words: a request about the customer's data asked as a question of whether
 they can ("can I ask you to erase my data?", "is it possible to get a copy?") is as likely to ask
@@ -84,18 +88,21 @@ ANSWER_MIN_CONFIDENCE = "answer_min_confidence"
 ANSWER_MIN_MARGIN = "answer_min_margin"
 REQUEST_MIN_MARGIN = "request_min_margin"
 SMALLTALK_MIN_MARGIN = "smalltalk_min_margin"
+OUT_OF_SCOPE_MIN_CONFIDENCE = "out_of_scope_min_confidence"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 THRESHOLD_KEYS = (
     ANSWER_MIN_CONFIDENCE,
     ANSWER_MIN_MARGIN,
     REQUEST_MIN_MARGIN,
     SMALLTALK_MIN_MARGIN,
+    OUT_OF_SCOPE_MIN_CONFIDENCE,
 )
 
 
 # Small talk and out of scope: a reading that replies without answering or acting. The form's
 # own intents (inform, affirm, deny, stop, ...) are not among them: a name or the details of a
 # request may well look like a question, and the form decides what to do with them.
-SMALLTALK_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"})
+SMALLTALK_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge", OUT_OF_SCOPE_INTENT})
 
 # Requests that asking "can I ...?" about is asking to do: talking to a person, asking the Help
 # Desk something, looking up a request. The others act on the customer's data.
@@ -177,6 +184,7 @@ class Thresholds:
     answer_min_margin: float = 0.0
     request_min_margin: float = 0.0
     smalltalk_min_margin: float = 0.0
+    out_of_scope_min_confidence: float = 0.0
 
     @staticmethod
     def from_config(config: Mapping[str, Any]) -> Thresholds:
@@ -234,6 +242,8 @@ def unsure_reason(
         return REQUEST_OR_QUESTION
     if top_name in SMALLTALK_INTENTS and lead < thresholds.smalltalk_min_margin:
         return "smalltalk_or_question"
+    if top_name == OUT_OF_SCOPE_INTENT and top_confidence < thresholds.out_of_scope_min_confidence:
+        return "out_of_scope_confidence"
     return None
 
 

@@ -21,6 +21,7 @@ GATE = Thresholds(
     answer_min_margin=0.2,
     request_min_margin=0.3,
     smalltalk_min_margin=0.3,
+    out_of_scope_min_confidence=0.95,
 )
 
 
@@ -49,6 +50,8 @@ def answers(*pairs: tuple[str, float]) -> list[dict[str, Any]]:
         (intents(("out_of_scope", 0.44), ("faq", 0.38)), [], "smalltalk_or_question"),
         (intents(("bot_challenge", 0.6), ("faq", 0.35)), [], "smalltalk_or_question"),
         (intents(("out_of_scope", 0.98), ("faq", 0.01)), answers(("cookies", 0.6)), None),
+        (intents(("out_of_scope", 0.9), ("faq", 0.04)), [], "out_of_scope_confidence"),
+        (intents(("bot_challenge", 0.9), ("faq", 0.04)), [], None),
         (intents(("greet", 0.99)), [], None),
         (intents(("inform", 0.5), ("faq", 0.45)), [], None),
         (intents(("affirm", 0.4), ("faq", 0.35)), [], None),
@@ -60,6 +63,17 @@ def test_unsure_reason(
     intent_ranking: list[dict[str, Any]], answer_ranking: list[dict[str, Any]], reason: str | None
 ) -> None:
     assert unsure_reason(intent_ranking, answer_ranking, GATE) == reason
+
+
+def test_a_refusal_needs_to_be_sure_that_the_message_is_out_of_scope() -> None:
+    gate = AnswerConfidenceGate(vars(GATE))
+    ranking = intents(("out_of_scope", 0.84), ("faq", 0.16))
+    card = "is paying by card on your site stored somewhere?"
+    [message] = gate.process([with_text(card, ranking, answers(("payment_cards", 0.7)))])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("unsure_reason") == "out_of_scope_confidence"
+    [weather] = gate.process([with_text("weather in tokyo?", intents(("out_of_scope", 0.99)))])
+    assert weather.get("intent")["name"] == "out_of_scope"
 
 
 def test_zero_thresholds_never_intervene() -> None:
