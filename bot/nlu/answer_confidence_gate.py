@@ -2,7 +2,7 @@
 
 The answer selector always picks some FAQ topic, and the intent classifier always picks some
 intent. A privacy assistant that states the wrong thing about someone's rights is worse than
-one that says it is unsure, so after both have run this component checks four things:
+one that says it is unsure, so after both have run this component checks five things:
 
 - the chance of the chosen answer (P(faq) x P(topic | faq)) is at least `answer_min_confidence`;
 - the chosen topic leads the next one by at least `answer_min_margin`;
@@ -37,8 +37,8 @@ a FAQ reading whose likeliest request is the status check, becomes the status ch
 
 Likewise, a customer who asks in so many words to be put through to a person ("connect me with
 whoever handles data protection", "can I talk to an actual person about my data") is handed over
-(`request_human`) when the classifier reads a question or small talk instead
-(`asks_for_a_person`, `HAND_OVER`).
+(`request_human`) when the classifier reads a question or small talk instead, or a Help Desk
+request too close to a question to act on (`asks_for_a_person`, `HAND_OVER`).
 
 When a check fails, the intent becomes `nlu_fallback` (as Rasa's FallbackClassifier does), and
 `unsure_reason` says which check failed; the rankings are kept, so the fallback action can offer
@@ -141,7 +141,7 @@ _EARLIER_REQUEST = re.compile(
 )
 # Asking how far it has got: "yet", "any news", "gone through", "heard nothing", "status".
 _PROGRESS = re.compile(
-    r"\b(?:yet|any news|any word|(?:any )?updates?|heard (?:nothing|back|anything)"
+    r"\b(?:yet|any news|any word|(?:any|an) updates?|updates? on|heard (?:nothing|back|anything)"
     r"|no (?:reply|response|answer|news)|still waiting|waiting (?:for|on)|(?:gone|go|went) through"
     r"|been (?:done|processed|handled|completed|dealt with|actioned|sorted)|finished|completed?"
     r"|(?:it|that|this|mine)(?:'s| is| was)? (?:done|sorted)"

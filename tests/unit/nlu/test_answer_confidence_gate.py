@@ -286,6 +286,7 @@ def test_telling_of_an_earlier_request_and_asking_its_progress_is_asking_its_sta
     [
         "please delete my data",  # a new request
         "I asked you to delete my data last month",  # no question of progress
+        "I asked you before to update my address: it is now 4 Elm Road",
         "has CASIO ever deleted data without being asked?",  # no earlier request
         "how long does a deletion usually take?",
         "I bought a watch last year, please update my address to 14 Elm Street",
