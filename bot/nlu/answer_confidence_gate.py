@@ -104,12 +104,14 @@ THRESHOLD_KEYS = (
 # request may well look like a question, and the form decides what to do with them.
 SMALLTALK_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge", OUT_OF_SCOPE_INTENT})
 
-# Requests that asking "can I ...?" about is asking to do: talking to a person, asking the Help
-# Desk something, looking up a request. The others act on the customer's data.
-ASKING_IS_DOING = frozenset({"request_human", "request_inquiry", STATUS_INTENT})
+# The two requests that open an inquiry to the Help Desk: talking to a person, asking it something.
+HELP_DESK_INTENTS = frozenset({HUMAN_INTENT, "request_inquiry"})
+# Requests that asking "can I ...?" about is asking to do: the Help Desk's two, looking up a
+# request. The others act on the customer's data.
+ASKING_IS_DOING = HELP_DESK_INTENTS | {STATUS_INTENT}
 # The readings a plain ask for a person replaces: a question, small talk, out of scope, and the
 # Help Desk's own two (whatever their margin over the question reading).
-HANDED_OVER_FROM = frozenset({FAQ_INTENT, "request_human", "request_inquiry"} | SMALLTALK_INTENTS)
+HANDED_OVER_FROM = HELP_DESK_INTENTS | SMALLTALK_INTENTS | {FAQ_INTENT}
 # The requests that act on the customer's data: the ones a status check is mistaken for.
 ACTS_ON_DATA = frozenset(
     {
@@ -260,11 +262,10 @@ def read_as_status(ranked: Sequence[Mapping[str, Any]], text: str) -> bool:
     customer's data, or a question whose likeliest request is the status check."""
     if not ranked or not asks_about_earlier_request(text):
         return False
-    intent = str(ranked[0].get("name"))
-    if intent == FAQ_INTENT:
-        requests = [str(r.get("name")) for r in ranked if is_request(str(r.get("name")))]
-        return bool(requests) and requests[0] == STATUS_INTENT
-    return intent in ACTS_ON_DATA
+    names = [str(r.get("name")) for r in ranked]
+    if names[0] == FAQ_INTENT:
+        return next((name for name in names if is_request(name)), None) == STATUS_INTENT
+    return names[0] in ACTS_ON_DATA
 
 
 def words_decision(ranked: Sequence[Mapping[str, Any]], text: str) -> str | None:

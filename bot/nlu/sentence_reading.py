@@ -39,7 +39,13 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.answer_confidence_gate import REQUEST_READ, UNSURE_REASON, is_request
+from bot.nlu.answer_confidence_gate import (
+    FAQ_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    REQUEST_READ,
+    UNSURE_REASON,
+    is_request,
+)
 from bot.nlu.stateless_component import StatelessComponent
 
 # Set on a sentence's message: the position, in the batch, of the message it was taken from.
@@ -51,10 +57,9 @@ READ_FROM_SENTENCE = "read_from_sentence"
 # topics and Help Desk button, serves it better than an empty inquiry form).
 NOT_FROM_A_SENTENCE = frozenset({"request_inquiry"})
 # The readings of a whole message that its sentences may replace.
-REREAD = frozenset({DEFAULT_NLU_FALLBACK_INTENT_NAME, "out_of_scope"})
-# A whole message read as a policy question is replaced only by a sentence that asks to act in so
-# many words: "please", "kindly", "I want / would like / need you to", "I (hereby) request".
-QUESTION_INTENT = "faq"
+REREAD = frozenset({DEFAULT_NLU_FALLBACK_INTENT_NAME, OUT_OF_SCOPE_INTENT})
+# A whole message read as a policy question (FAQ_INTENT) is replaced only by a sentence that asks
+# to act in so many words: "please", "kindly", "I want / would like / need you to", "I request".
 _ASKS_IN_SO_MANY_WORDS = re.compile(
     r"\bplease\b|\bkindly\b|\bi (?:want|would like|'d like|need) you to\b"
     r"|\bi (?:hereby )?request\b",
@@ -101,10 +106,10 @@ def asks_in_so_many_words(text: str) -> bool:
 def request_sentence(message: Message, sentences: list[Message]) -> Message | None:
     """The sentence whose request the message should take, if the message needs one."""
     intent = (message.get("intent") or {}).get("name")
-    if intent not in REREAD and intent != QUESTION_INTENT:
+    if intent not in REREAD and intent != FAQ_INTENT:
         return None
     requests = [s for s in sentences if _is_sentence_request(s)]
-    if intent == QUESTION_INTENT:
+    if intent == FAQ_INTENT:
         requests = [s for s in requests if asks_in_so_many_words(str(s.get(TEXT) or ""))]
     return max(requests, key=_confidence, default=None)
 
